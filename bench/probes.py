@@ -1,0 +1,121 @@
+"""Measurements that need a fresh process: import time, and memory over many calls.
+
+``python -m bench.probes memory --url URL --calls N --client facade|openai`` prints one JSON line.
+The import probe is a ``python -c`` snippet (``IMPORT_SNIPPET``), so nothing but the module under
+test is imported inside the timed region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+IMPORT_SNIPPET = """
+import sys, time
+t0 = time.perf_counter()
+__import__(sys.argv[1])
+dt = time.perf_counter() - t0
+import json
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": dt, "peak_rss_mib": int(hwm.split()[1]) / 1024,
+                  "litellm_loaded": "litellm" in sys.modules}))
+"""
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def rss_mib() -> float:
+    """Current resident set size of this process in MiB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * _PAGE / 2**20
+
+
+def _peak_mib() -> float:
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child forked from a big parent inherits it.
+    with open("/proc/self/status") as f:
+        line = next(line for line in f if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+def _facade_calls(url: str) -> list[Callable[[], Any]]:
+    from bench.cases import API_KEY, MESSAGES
+    from bench.payloads import CHAT_MODEL
+    from openai_compatible_client import OpenAICompatibleClient
+
+    v = OpenAICompatibleClient(base_url=url + "/v1", platform="vllm", api_key=API_KEY)
+    o = OpenAICompatibleClient(base_url=url, platform="ollama", api_key=API_KEY)
+    return [
+        lambda: v.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES),
+        lambda: o.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES),
+    ]
+
+
+def _openai_calls(url: str) -> list[Callable[[], Any]]:
+    from openai import OpenAI
+
+    from bench.cases import API_KEY, MESSAGES
+    from bench.payloads import CHAT_MODEL
+
+    c = OpenAI(base_url=url + "/v1", api_key=API_KEY)
+    return [lambda: c.chat.completions.create(model=CHAT_MODEL, messages=MESSAGES)]
+
+
+def memory(url: str, calls: int, client: str) -> dict[str, Any]:
+    """Make ``calls`` calls (the first tenth is warm-up); RSS after warm-up, at checkpoints, at the end."""
+    if client == "facade":
+        from bench.cases import prepare_litellm
+
+        prepare_litellm()
+        fns = _facade_calls(url)
+    else:
+        fns = _openai_calls(url)
+    warm = max(calls // 10, 1)
+    checkpoints = 8
+    step = max((calls - warm) // checkpoints, 1)
+    t0 = time.perf_counter()
+    for i in range(warm):
+        fns[i % len(fns)]()
+    gc.collect()
+    after_warm = rss_mib()
+    trace = [after_warm]
+    for i in range(calls - warm):
+        fns[i % len(fns)]()
+        if (i + 1) % step == 0:
+            gc.collect()
+            trace.append(rss_mib())
+    gc.collect()
+    end = rss_mib()
+    return {
+        "client": client,
+        "calls": calls,
+        "warmup_calls": warm,
+        "rss_after_warmup_mib": after_warm,
+        "rss_end_mib": end,
+        "growth_mib": end - after_warm,
+        "peak_rss_mib": _peak_mib(),
+        "rss_trace_mib": trace,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="benchmark probes that need a fresh process")
+    sub = parser.add_subparsers(dest="probe", required=True)
+    mem = sub.add_parser("memory")
+    mem.add_argument("--url", required=True)
+    mem.add_argument("--calls", type=int, default=10_000)
+    mem.add_argument("--client", choices=("facade", "openai"), default="facade")
+    args = parser.parse_args(argv)
+    result = memory(args.url, args.calls, args.client)
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

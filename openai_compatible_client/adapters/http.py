@@ -1,0 +1,531 @@
+"""The shared transport: an immutable :class:`Call` description and two thin executors.
+
+Endpoint code builds a :class:`Call` (pure, no I/O). :class:`Transport` sends it with a pooled
+``requests.Session``; :class:`AsyncTransport` sends the same call with ``httpx.AsyncClient`` so
+the event loop never blocks. Both share the header building, the retry policy, the stream
+decoding and the error builders; they differ only in the library calls and the sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+import requests
+from requests.adapters import HTTPAdapter
+
+from openai_compatible_client import __version__
+from openai_compatible_client import errors as E
+from openai_compatible_client.adapters.retry import RetryPolicy
+from openai_compatible_client.adapters.streams import StreamReader, Terminator
+
+__all__ = ["AsyncTransport", "Call", "Reply", "Transport", "TransportSettings", "encode_json"]
+
+Framing = Literal["json", "ndjson", "sse", "bytes", "none"]
+BodyFactory = Callable[[], Iterable[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request, described completely and immutably (so a retry re-sends the same thing).
+
+    Attributes:
+        platform: The platform name, for error messages.
+        endpoint: ``"METHOD /path"`` as documented, for error messages.
+        method: The HTTP method.
+        path: The path below the server root (``/api/chat``), or an absolute URL.
+        json: A JSON body.
+        content: A raw body.
+        body_factory: Makes a fresh iterator of body chunks on every attempt (large uploads).
+        files: Multipart files ``{field: (filename, bytes, content_type)}``.
+        data: Multipart form fields.
+        params: Query parameters.
+        headers: Extra headers for this call.
+        framing: How to read the answer: one JSON value, an NDJSON or SSE stream, bytes, nothing.
+        terminator: What proves a stream complete (see :class:`StreamReader`).
+        idempotent: Whether resending after a possibly processed attempt is harmless.
+        timeout: Read timeout in seconds for this call (the client's default otherwise).
+        ok_statuses: Error statuses that are answers here (``HEAD /api/blobs`` 404 means "absent").
+    """
+
+    platform: str
+    endpoint: str
+    method: str
+    path: str
+    json: Any = None
+    content: bytes | None = None
+    body_factory: BodyFactory | None = None
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
+    data: Mapping[str, str] | None = None
+    params: Mapping[str, str] | None = None
+    headers: Mapping[str, str] | None = None
+    framing: Framing = "json"
+    terminator: Terminator = "end"
+    idempotent: bool = True
+    timeout: float | None = None
+    ok_statuses: frozenset[int] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A successful (or ``ok_statuses``) answer."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    call: Call
+    url: str
+
+    def json(self) -> Any:
+        """The body as JSON; a body that is not JSON raises ``APIResponseValidationError``."""
+        try:
+            return json.loads(self.content)
+        except ValueError as exc:
+            raise E.invalid_response(
+                platform=self.call.platform,
+                endpoint=self.call.endpoint,
+                url=self.url,
+                status=self.status,
+                content=self.content,
+                reason="not JSON",
+            ) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    """What a transport needs to know: where, who, how long, how often."""
+
+    root_url: str
+    platform: str
+    api_key: str | None = None
+    default_headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 600.0
+    connect_timeout: float = 5.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    request_id_header: bool = False
+    verify_tls: bool | str = True
+    pool_maxsize: int = 10
+
+    def __repr__(self) -> str:
+        key = "set" if self.api_key else None
+        return f"TransportSettings(root_url={self.root_url!r}, platform={self.platform!r}, api_key={key})"
+
+
+def encode_json(call: Call) -> bytes:
+    """Serialise a JSON body strictly (no NaN/Infinity), refusing bad input before any I/O."""
+    try:
+        return json.dumps(call.json, allow_nan=False, ensure_ascii=False, separators=(",", ":")).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise E.InvalidRequestError(
+            f"{call.platform} {call.endpoint}: the request body cannot be sent as JSON ({exc})"
+        ) from exc
+
+
+class _Base:
+    """Everything both executors share: URL, headers, body, error building."""
+
+    def __init__(self, settings: TransportSettings) -> None:
+        self.settings = settings
+        headers = {"User-Agent": f"openai-compatible-client/{__version__}", "Accept": "application/json"}
+        headers.update(settings.default_headers)
+        if settings.api_key:
+            headers["Authorization"] = f"Bearer {settings.api_key}"
+        self._headers = headers
+
+    def url(self, call: Call) -> str:
+        """The full URL of a call."""
+        if call.path.startswith(("http://", "https://")):
+            return call.path
+        return self.settings.root_url + call.path
+
+    def headers(self, call: Call) -> dict[str, str]:
+        """Headers of one request: defaults, then the call's own (never mutates shared state)."""
+        headers = dict(self._headers)
+        if call.json is not None:
+            headers["Content-Type"] = "application/json"
+        if call.framing == "ndjson":
+            headers["Accept"] = "application/x-ndjson"
+        elif call.framing == "sse":
+            headers["Accept"] = "text/event-stream"
+        if self.settings.request_id_header:
+            headers["X-Request-Id"] = uuid.uuid4().hex
+        if call.headers:
+            headers.update(call.headers)
+        return headers
+
+    def body(self, call: Call) -> bytes | Iterable[bytes] | None:
+        """The request body (JSON encoded here so bad input fails before any I/O)."""
+        if call.json is not None:
+            return encode_json(call)
+        if call.body_factory is not None:
+            return call.body_factory()
+        return call.content
+
+    def read_timeout(self, call: Call) -> float:
+        return call.timeout if call.timeout is not None else self.settings.timeout
+
+    def status_error(self, call: Call, url: str, status: int, content: bytes, headers: Mapping[str, str]) -> Any:
+        return E.error_from_response(
+            platform=call.platform, endpoint=call.endpoint, url=url, status=status, content=content, headers=headers
+        )
+
+    def reader(self, call: Call, url: str) -> StreamReader:
+        framing: Literal["sse", "ndjson"] = "sse" if call.framing == "sse" else "ndjson"
+        return StreamReader(
+            framing,
+            call.terminator,
+            lambda payload: E.stream_error(platform=call.platform, endpoint=call.endpoint, url=url, payload=payload),
+        )
+
+    def incomplete(self, call: Call, url: str, items: int, reason: str) -> E.IncompleteStreamError:
+        return E.incomplete_stream(platform=call.platform, endpoint=call.endpoint, url=url, items=items, reason=reason)
+
+    def undecodable(self, call: Call, url: str, exc: Exception) -> E.APIResponseValidationError:
+        return E.invalid_response(
+            platform=call.platform, endpoint=call.endpoint, url=url, status=200, content=b"", reason=str(exc)
+        )
+
+    def retry_wait(self, attempt: int, error: Exception | None, headers: Mapping[str, str]) -> float | None:
+        """Seconds to wait before the next attempt, or ``None`` to raise ``error`` now."""
+        if attempt >= self.settings.retry.max_retries:
+            return None
+        return self.settings.retry.delay(attempt, headers)
+
+    def should_retry_status(self, call: Call, status: int, headers: Mapping[str, str]) -> bool:
+        return self.settings.retry.should_retry(status, headers, idempotent=call.idempotent)
+
+
+class Transport(_Base):
+    """The synchronous executor, on one pooled ``requests.Session`` (thread-safe use: no shared mutation)."""
+
+    def __init__(self, settings: TransportSettings) -> None:
+        super().__init__(settings)
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_maxsize, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.verify = settings.verify_tls
+        session.trust_env = False
+        self._session = session
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._session.close()
+
+    def send(self, call: Call) -> Reply:
+        """Send a call and read the whole answer (retrying per the policy)."""
+        url = self.url(call)
+        attempt = 0
+        while True:
+            try:
+                response = self._open(call, url, stream=True)
+                try:
+                    content = self._read_all(call, url, response)
+                finally:
+                    response.close()
+            except _Retryable as failure:
+                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+                if wait is None:
+                    raise failure.error from failure.cause
+                time.sleep(wait)
+                attempt += 1
+                continue
+            return Reply(response.status_code, response.headers, content, call, url)
+
+    def stream(self, call: Call) -> Iterator[Any]:
+        """Send a call and yield its stream's items; retries happen only before the first item."""
+        url = self.url(call)
+        attempt = 0
+        while True:
+            try:
+                response = self._open(call, url, stream=True)
+            except _Retryable as failure:
+                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+                if wait is None:
+                    raise failure.error from failure.cause
+                time.sleep(wait)
+                attempt += 1
+                continue
+            break
+        return self._iterate(call, url, response)
+
+    def _iterate(self, call: Call, url: str, response: requests.Response) -> Iterator[Any]:
+        reader = self.reader(call, url)
+        try:
+            try:
+                for chunk in response.iter_content(chunk_size=None):
+                    yield from reader.feed(chunk)
+                yield from reader.close()
+            except requests.exceptions.Timeout as exc:
+                raise E.timeout_error(
+                    platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+                ) from exc
+            except (requests.exceptions.RequestException, OSError) as exc:
+                raise self.incomplete(call, url, reader.items, f"connection broke: {type(exc).__name__}") from exc
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise self.undecodable(call, url, exc) from exc
+            if not reader.complete:
+                raise self.incomplete(call, url, reader.items, "no terminator before end of body")
+        finally:
+            response.close()
+
+    def _open(self, call: Call, url: str, *, stream: bool) -> requests.Response:
+        body = self.body(call)
+        try:
+            response = self._session.request(
+                call.method,
+                url,
+                data=body if call.files is None else call.data,
+                files=call.files,
+                params=call.params,
+                headers=self.headers(call),
+                timeout=(self.settings.connect_timeout, self.read_timeout(call)),
+                stream=stream,
+                allow_redirects=True,
+            )
+        except requests.exceptions.ConnectTimeout as exc:
+            err = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.settings.connect_timeout
+            )
+            raise _Retryable(err, exc, retryable=True) from exc
+        except requests.exceptions.Timeout as exc:
+            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        except requests.exceptions.ConnectionError as exc:
+            started = not _refused(exc)
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc)
+            )
+            raise _Retryable(err, exc, retryable=call.idempotent or not started) from exc
+        except requests.exceptions.RequestException as exc:
+            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            raise _Retryable(err, exc, retryable=False) from exc
+        status = response.status_code
+        if status >= 400 and status not in call.ok_statuses:
+            try:
+                content = response.content
+            except (requests.exceptions.RequestException, OSError):
+                content = b""
+            finally:
+                response.close()
+            headers = dict(response.headers)
+            error = self.status_error(call, url, status, content, headers)
+            raise _Retryable(error, None, retryable=self.should_retry_status(call, status, headers), headers=headers)
+        return response
+
+    def _read_all(self, call: Call, url: str, response: requests.Response) -> bytes:
+        deadline = time.monotonic() + self.read_timeout(call)
+        buffer = bytearray()
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                buffer += chunk
+                if time.monotonic() > deadline:
+                    err = E.timeout_error(
+                        platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+                    )
+                    raise _Retryable(err, None, retryable=call.idempotent)
+        except requests.exceptions.Timeout as exc:
+            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        except (requests.exceptions.RequestException, OSError) as exc:
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=f"answer cut off: {_reason(exc)}"
+            )
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        return bytes(buffer)
+
+
+class AsyncTransport(_Base):
+    """The asynchronous executor, on one pooled ``httpx.AsyncClient``."""
+
+    def __init__(self, settings: TransportSettings) -> None:
+        super().__init__(settings)
+        self._client = httpx.AsyncClient(
+            verify=settings.verify_tls,
+            trust_env=False,
+            follow_redirects=True,
+            limits=httpx.Limits(
+                max_connections=max(settings.pool_maxsize, 100), max_keepalive_connections=settings.pool_maxsize
+            ),
+        )
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._client.aclose()
+
+    async def send(self, call: Call) -> Reply:
+        """Send a call and read the whole answer (retrying per the policy)."""
+        url = self.url(call)
+        attempt = 0
+        while True:
+            try:
+                response = await self._open(call, url)
+                try:
+                    content = await self._read_all(call, url, response)
+                finally:
+                    await response.aclose()
+            except _Retryable as failure:
+                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+                if wait is None:
+                    raise failure.error from failure.cause
+                await asyncio.sleep(wait)
+                attempt += 1
+                continue
+            return Reply(response.status_code, response.headers, content, call, url)
+
+    async def stream(self, call: Call) -> AsyncIterator[Any]:
+        """Send a call and yield its stream's items; retries happen only before the first item."""
+        url = self.url(call)
+        attempt = 0
+        while True:
+            try:
+                response = await self._open(call, url)
+            except _Retryable as failure:
+                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+                if wait is None:
+                    raise failure.error from failure.cause
+                await asyncio.sleep(wait)
+                attempt += 1
+                continue
+            break
+        return self._iterate(call, url, response)
+
+    async def _iterate(self, call: Call, url: str, response: httpx.Response) -> AsyncIterator[Any]:
+        reader = self.reader(call, url)
+        try:
+            try:
+                async for chunk in response.aiter_raw():
+                    for item in reader.feed(chunk):
+                        yield item
+                for item in reader.close():
+                    yield item
+            except httpx.TimeoutException as exc:
+                raise E.timeout_error(
+                    platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+                ) from exc
+            except (httpx.TransportError, OSError) as exc:
+                raise self.incomplete(call, url, reader.items, f"connection broke: {type(exc).__name__}") from exc
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise self.undecodable(call, url, exc) from exc
+            if not reader.complete:
+                raise self.incomplete(call, url, reader.items, "no terminator before end of body")
+        finally:
+            await response.aclose()
+
+    async def _open(self, call: Call, url: str) -> httpx.Response:
+        body = self.body(call)
+        timeout = httpx.Timeout(self.read_timeout(call), connect=self.settings.connect_timeout)
+        try:
+            request = self._client.build_request(
+                call.method,
+                url,
+                content=_async_body(body) if body is not None and call.files is None else None,
+                data=dict(call.data) if call.files is not None and call.data else None,
+                files=dict(call.files) if call.files is not None else None,
+                params=dict(call.params) if call.params else None,
+                headers=self.headers(call),
+                timeout=timeout,
+            )
+            response = await self._client.send(request, stream=True)
+        except httpx.ConnectTimeout as exc:
+            err = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.settings.connect_timeout
+            )
+            raise _Retryable(err, exc, retryable=True) from exc
+        except httpx.TimeoutException as exc:
+            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        except httpx.ConnectError as exc:
+            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            raise _Retryable(err, exc, retryable=True) from exc
+        except (httpx.TransportError, OSError) as exc:
+            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        status = response.status_code
+        if status >= 400 and status not in call.ok_statuses:
+            try:
+                content = await response.aread()
+            except (httpx.HTTPError, OSError):
+                content = b""
+            finally:
+                await response.aclose()
+            headers = dict(response.headers)
+            error = self.status_error(call, url, status, content, headers)
+            raise _Retryable(error, None, retryable=self.should_retry_status(call, status, headers), headers=headers)
+        return response
+
+    async def _read_all(self, call: Call, url: str, response: httpx.Response) -> bytes:
+        deadline = time.monotonic() + self.read_timeout(call)
+        buffer = bytearray()
+        try:
+            async for chunk in response.aiter_raw():
+                buffer += chunk
+                if time.monotonic() > deadline:
+                    err = E.timeout_error(
+                        platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+                    )
+                    raise _Retryable(err, None, retryable=call.idempotent)
+        except httpx.TimeoutException as exc:
+            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        except (httpx.TransportError, OSError) as exc:
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=f"answer cut off: {_reason(exc)}"
+            )
+            raise _Retryable(err, exc, retryable=call.idempotent) from exc
+        return bytes(buffer)
+
+
+class _Retryable(Exception):
+    """Internal carrier: the error to raise, and whether another attempt is allowed."""
+
+    def __init__(
+        self,
+        error: Exception,
+        cause: BaseException | None,
+        *,
+        retryable: bool,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.cause = cause
+        self.retryable = retryable
+        self.headers: Mapping[str, str] = headers or {}
+
+
+async def _aiter(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    # Large uploads are read from disk chunk by chunk; the reads are short and bounded.
+    for chunk in chunks:
+        yield chunk
+
+
+def _async_body(body: bytes | Iterable[bytes]) -> bytes | AsyncIterator[bytes]:
+    return body if isinstance(body, bytes) else _aiter(body)
+
+
+def _refused(exc: BaseException) -> bool:
+    """True when the connection was never established (nothing reached the server)."""
+    text = repr(exc)
+    return any(
+        marker in text
+        for marker in ("NewConnectionError", "Connection refused", "Name or service not known", "nodename")
+    )
+
+
+def _reason(exc: BaseException) -> str:
+    """A short, secret-free reason for a connection failure."""
+    text = str(exc)
+    for marker in ("Connection refused", "Name or service not known", "timed out", "Connection reset"):
+        if marker in text:
+            return marker
+    root = exc
+    while root.__cause__ is not None or root.__context__ is not None:
+        root = root.__cause__ or root.__context__  # type: ignore[assignment]
+    return type(root).__name__ if root is not exc else type(exc).__name__

@@ -1,0 +1,1109 @@
+"""vLLM's server-only endpoints: tokenizer, pooling, classification, score, rerank, audio, health.
+
+Every endpoint is a pure builder ``<endpoint>_call(...) -> Call`` plus one-line methods on a
+sync resource and its ``Async`` twin. Paths are at the server root (``/tokenize``), except
+the OpenAI-style ``/v1/models`` and ``/v1/audio/*``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import mimetypes
+import os
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from functools import cached_property
+from typing import IO, Any, Literal, overload
+
+from openai_compatible_client.adapters import openai_style
+from openai_compatible_client.adapters.http import Call, Reply
+from openai_compatible_client.adapters.openai_style import AsyncPlatformResource, PlatformResource
+from openai_compatible_client.adapters.validation import build_body, check_optional_model, reply_parser
+from openai_compatible_client.adapters.vllm_types import (
+    ClassificationRequest,
+    ClassificationResponse,
+    DetokenizeRequest,
+    DetokenizeResponse,
+    PoolingRequest,
+    PoolingResponse,
+    RerankRequest,
+    RerankResponse,
+    ScoreRequest,
+    ScoreResponse,
+    TokenizeRequest,
+    TokenizeResponse,
+    Transcription,
+    TranscriptionChunk,
+    VersionResponse,
+)
+from openai_compatible_client.errors import InvalidRequestError
+
+__all__ = [
+    "RESOURCES",
+    "AsyncAudio",
+    "AsyncClassification",
+    "AsyncPooling",
+    "AsyncRerank",
+    "AsyncScore",
+    "AsyncServer",
+    "AsyncTokenizer",
+    "AsyncTranscriptions",
+    "AsyncTranslations",
+    "Audio",
+    "Classification",
+    "Pooling",
+    "Rerank",
+    "Score",
+    "Server",
+    "Tokenizer",
+    "Transcriptions",
+    "Translations",
+    "audio_call",
+    "classify_call",
+    "detokenize_call",
+    "pooling_call",
+    "read_audio",
+    "rerank_call",
+    "score_call",
+    "tokenize_call",
+    "version_call",
+]
+
+PLATFORM = "vllm"
+
+Messages = Sequence[Mapping[str, Any]]
+Headers = Mapping[str, str] | None
+Body = Mapping[str, Any] | None
+PoolingInput = str | Sequence[str] | Sequence[int] | Sequence[Sequence[int]]
+ScoreSide = str | Mapping[str, Any] | Sequence[str] | Sequence[Mapping[str, Any]]
+AudioFile = str | os.PathLike[str] | bytes | IO[bytes]
+AudioKind = Literal["transcriptions", "translations"]
+
+# ---------------------------------------------------------------------------------------------
+# Builders (pure)
+
+
+def _post(path: str, body: dict[str, Any], headers: Headers, timeout: float | None) -> Call:
+    return Call(
+        PLATFORM,
+        f"POST {path}",
+        "POST",
+        path,
+        json=body,
+        headers=dict(headers) if headers else None,
+        timeout=timeout,
+    )
+
+
+def _listed(messages: Messages | None) -> builtins.list[dict[str, Any]] | None:
+    return None if messages is None else [dict(m) for m in messages]
+
+
+def _plain(value: Any) -> Any:
+    """Sequences and mappings as lists and dicts (what the request models accept)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def tokenize_call(
+    *,
+    model: str | None = None,
+    prompt: str | None = None,
+    messages: Messages | None = None,
+    add_special_tokens: bool | None = None,
+    return_token_strs: bool | None = None,
+    add_generation_prompt: bool | None = None,
+    continue_final_message: bool | None = None,
+    chat_template: str | None = None,
+    chat_template_kwargs: Mapping[str, Any] | None = None,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /tokenize`` with a ``prompt`` (completion form) or ``messages`` (chat form).
+
+    >>> tokenize_call(model="m", prompt="hi").json
+    {'model': 'm', 'prompt': 'hi'}
+    """
+    body = build_body(
+        TokenizeRequest,
+        extra_body=extra_body,
+        model=check_optional_model(model),
+        prompt=prompt,
+        messages=_listed(messages),
+        add_special_tokens=add_special_tokens,
+        return_token_strs=return_token_strs,
+        add_generation_prompt=add_generation_prompt,
+        continue_final_message=continue_final_message,
+        chat_template=chat_template,
+        chat_template_kwargs=_plain(chat_template_kwargs),
+        tools=_plain(tools),
+    )
+    return _post("/tokenize", body, extra_headers, timeout)
+
+
+def detokenize_call(
+    *,
+    model: str | None = None,
+    tokens: Sequence[int],
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /detokenize``.
+
+    >>> detokenize_call(model="m", tokens=[1, 2]).json
+    {'model': 'm', 'tokens': [1, 2]}
+    """
+    body = build_body(
+        DetokenizeRequest, extra_body=extra_body, model=check_optional_model(model), tokens=_plain(tokens)
+    )
+    return _post("/detokenize", body, extra_headers, timeout)
+
+
+def pooling_call(
+    *,
+    model: str | None = None,
+    input: PoolingInput | None = None,
+    messages: Messages | None = None,
+    task: str | None = None,
+    encoding_format: str | None = None,
+    truncate_prompt_tokens: int | None = None,
+    add_special_tokens: bool | None = None,
+    use_activation: bool | None = None,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /pooling``: the model's raw pooled output for ``input`` or ``messages``."""
+    body = build_body(
+        PoolingRequest,
+        extra_body=extra_body,
+        model=check_optional_model(model),
+        input=_plain(input),
+        messages=_listed(messages),
+        task=task,
+        encoding_format=encoding_format,
+        truncate_prompt_tokens=truncate_prompt_tokens,
+        add_special_tokens=add_special_tokens,
+        use_activation=use_activation,
+    )
+    return _post("/pooling", body, extra_headers, timeout)
+
+
+def classify_call(
+    *,
+    model: str | None = None,
+    input: PoolingInput | None = None,
+    messages: Messages | None = None,
+    truncate_prompt_tokens: int | None = None,
+    add_special_tokens: bool | None = None,
+    use_activation: bool | None = None,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /classify``: class probabilities (and label) per input."""
+    body = build_body(
+        ClassificationRequest,
+        extra_body=extra_body,
+        model=check_optional_model(model),
+        input=_plain(input),
+        messages=_listed(messages),
+        truncate_prompt_tokens=truncate_prompt_tokens,
+        add_special_tokens=add_special_tokens,
+        use_activation=use_activation,
+    )
+    return _post("/classify", body, extra_headers, timeout)
+
+
+def score_call(
+    *,
+    model: str | None = None,
+    text_1: ScoreSide | None = None,
+    text_2: ScoreSide | None = None,
+    queries: ScoreSide | None = None,
+    documents: ScoreSide | None = None,
+    instruction: str | None = None,
+    truncate_prompt_tokens: int | None = None,
+    use_activation: bool | None = None,
+    api_version: Literal["v1"] | None = None,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /score`` (or the older ``/v1/score`` with ``api_version="v1"``).
+
+    >>> score_call(model="m", text_1="a", text_2=["b", "c"], api_version="v1").path
+    '/v1/score'
+    """
+    path = {None: "/score", "v1": "/v1/score"}.get(api_version)
+    if path is None:
+        raise InvalidRequestError(f"api_version must be None or 'v1' for score, got {api_version!r}")
+    body = build_body(
+        ScoreRequest,
+        extra_body=extra_body,
+        model=check_optional_model(model),
+        text_1=_plain(text_1),
+        text_2=_plain(text_2),
+        queries=_plain(queries),
+        documents=_plain(documents),
+        instruction=instruction,
+        truncate_prompt_tokens=truncate_prompt_tokens,
+        use_activation=use_activation,
+    )
+    return _post(path, body, extra_headers, timeout)
+
+
+def rerank_call(
+    *,
+    model: str | None = None,
+    query: str | Mapping[str, Any],
+    documents: Sequence[str] | Sequence[Mapping[str, Any]],
+    top_n: int | None = None,
+    return_documents: bool | None = None,
+    truncate_prompt_tokens: int | None = None,
+    api_version: Literal["v1", "v2"] | None = None,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /rerank`` (``/v1/rerank`` or the Cohere-style ``/v2/rerank`` by ``api_version``).
+
+    >>> rerank_call(model="m", query="q", documents=["a"], top_n=1, api_version="v2").path
+    '/v2/rerank'
+    """
+    path = {None: "/rerank", "v1": "/v1/rerank", "v2": "/v2/rerank"}.get(api_version)
+    if path is None:
+        raise InvalidRequestError(f"api_version must be None, 'v1' or 'v2' for rerank, got {api_version!r}")
+    body = build_body(
+        RerankRequest,
+        extra_body=extra_body,
+        model=check_optional_model(model),
+        query=_plain(query),
+        documents=_plain(documents),
+        top_n=top_n,
+        return_documents=return_documents,
+        truncate_prompt_tokens=truncate_prompt_tokens,
+    )
+    return _post(path, body, extra_headers, timeout)
+
+
+def read_audio(file: AudioFile) -> tuple[str, bytes, str]:
+    """Read an upload: a path, raw bytes, or a binary file object (read from its position).
+
+    Returns:
+        ``(filename, content, content_type)`` for a multipart ``file`` field.
+    """
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        name, content = "audio.wav", bytes(file)
+    elif isinstance(file, (str, os.PathLike)):
+        path = os.fspath(file)
+        try:
+            with open(path, "rb") as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise InvalidRequestError(f"cannot read the audio file {path!r}: {exc.strerror or exc}") from exc
+        name = os.path.basename(path)
+    elif hasattr(file, "read"):
+        content = file.read()
+        if not isinstance(content, bytes):
+            raise InvalidRequestError("the audio file object must be opened in binary mode ('rb')")
+        name = os.path.basename(str(getattr(file, "name", "") or "audio.wav"))
+    else:
+        raise InvalidRequestError(
+            f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
+        )
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return name, content, content_type
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (Mapping, list, tuple)):
+        return json.dumps(value)
+    return str(value)
+
+
+def audio_call(
+    kind: AudioKind,
+    *,
+    file: tuple[str, bytes, str],
+    model: str | None = None,
+    language: str | None = None,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    stream: bool = False,
+    extra_body: Body = None,
+    extra_headers: Headers = None,
+    timeout: float | None = None,
+) -> Call:
+    """``POST /v1/audio/transcriptions`` or ``/translations`` as multipart form data.
+
+    ``stream=True`` asks for server-sent events ending with ``data: [DONE]``.
+
+    >>> call = audio_call("translations", file=("a.wav", b"RIFF", "audio/x-wav"), temperature=0.0)
+    >>> call.path, dict(call.data)
+    ('/v1/audio/translations', {'temperature': '0.0'})
+    """
+    if stream and response_format in ("verbose_json", "diarized_json"):
+        raise InvalidRequestError(f"response_format={response_format!r} cannot be streamed; use json or text")
+    fields: dict[str, Any] = {
+        "model": check_optional_model(model),
+        "language": language,
+        "prompt": prompt,
+        "response_format": response_format,
+        "temperature": temperature,
+        "stream": True if stream else None,
+    }
+    fields.update(extra_body or {})
+    data = {key: _form_value(value) for key, value in fields.items() if value is not None}
+    path = f"/v1/audio/{kind}"
+    return Call(
+        PLATFORM,
+        f"POST {path}",
+        "POST",
+        path,
+        files={"file": file},
+        data=data,
+        headers=dict(extra_headers) if extra_headers else None,
+        framing="sse" if stream else "json",
+        terminator="sse_done" if stream else "end",
+        timeout=timeout,
+    )
+
+
+def version_call() -> Call:
+    """``GET /version``."""
+    return Call(PLATFORM, "GET /version", "GET", "/version")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsers
+
+
+def _transcription(reply: Reply) -> Transcription:
+    """vLLM answers JSON even for ``response_format="text"``; a plain-text answer is accepted too."""
+    content_type = str(reply.headers.get("content-type", ""))
+    if "json" in content_type or reply.content.lstrip().startswith(b"{"):
+        return reply_parser(Transcription)(reply)
+    return Transcription(text=reply.content.decode("utf-8", errors="replace"))
+
+
+def _rerank_parser(return_documents: bool | None) -> Callable[[Reply], RerankResponse]:
+    parse = reply_parser(RerankResponse)
+    if return_documents is not False:
+        return parse
+
+    def without_documents(reply: Reply) -> RerankResponse:
+        result = parse(reply)
+        for item in result.results:
+            item.document = None
+        return result
+
+    return without_documents
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources
+
+
+def _chat_default(resource: Any, name: str, value: Any, messages: Messages | None) -> Any:
+    """A chat's template setting: the call's own, else the client's ``vllm`` option."""
+    if value is not None or messages is None:
+        return value
+    return getattr(resource._context.config.vllm, name)
+
+
+class Tokenizer(PlatformResource):
+    """``client.tokenizer``: text (or chat messages) to token ids and back."""
+
+    resource = "tokenizer"
+
+    def encode(
+        self,
+        *,
+        model: str | None = None,
+        prompt: str | None = None,
+        messages: Messages | None = None,
+        add_special_tokens: bool | None = None,
+        return_token_strs: bool | None = None,
+        add_generation_prompt: bool | None = None,
+        continue_final_message: bool | None = None,
+        chat_template: str | None = None,
+        chat_template_kwargs: Mapping[str, Any] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> TokenizeResponse:
+        """Tokenize a prompt or a chat (``POST /tokenize``); ``r.tokens``, ``r.count``.
+
+        For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` apply unless given.
+        """
+        return self._send(
+            tokenize_call(
+                model=self._default_model(model),
+                prompt=prompt,
+                messages=messages,
+                add_special_tokens=add_special_tokens,
+                return_token_strs=return_token_strs,
+                add_generation_prompt=add_generation_prompt,
+                continue_final_message=continue_final_message,
+                chat_template=_chat_default(self, "chat_template", chat_template, messages),
+                chat_template_kwargs=_chat_default(
+                    self, "chat_template_kwargs", chat_template_kwargs, messages
+                ),
+                tools=tools,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(TokenizeResponse),
+        )
+
+    def decode(
+        self,
+        *,
+        model: str | None = None,
+        tokens: Sequence[int],
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> DetokenizeResponse:
+        """Turn token ids back into text (``POST /detokenize``); ``r.prompt``."""
+        return self._send(
+            detokenize_call(
+                model=self._default_model(model),
+                tokens=tokens,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(DetokenizeResponse),
+        )
+
+
+class AsyncTokenizer(AsyncPlatformResource):
+    """``client.tokenizer``: text (or chat messages) to token ids and back."""
+
+    resource = "tokenizer"
+
+    async def encode(
+        self,
+        *,
+        model: str | None = None,
+        prompt: str | None = None,
+        messages: Messages | None = None,
+        add_special_tokens: bool | None = None,
+        return_token_strs: bool | None = None,
+        add_generation_prompt: bool | None = None,
+        continue_final_message: bool | None = None,
+        chat_template: str | None = None,
+        chat_template_kwargs: Mapping[str, Any] | None = None,
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> TokenizeResponse:
+        """Tokenize a prompt or a chat (``POST /tokenize``); ``r.tokens``, ``r.count``.
+
+        For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` apply unless given.
+        """
+        return await self._send(
+            tokenize_call(
+                model=self._default_model(model),
+                prompt=prompt,
+                messages=messages,
+                add_special_tokens=add_special_tokens,
+                return_token_strs=return_token_strs,
+                add_generation_prompt=add_generation_prompt,
+                continue_final_message=continue_final_message,
+                chat_template=_chat_default(self, "chat_template", chat_template, messages),
+                chat_template_kwargs=_chat_default(
+                    self, "chat_template_kwargs", chat_template_kwargs, messages
+                ),
+                tools=tools,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(TokenizeResponse),
+        )
+
+    async def decode(
+        self,
+        *,
+        model: str | None = None,
+        tokens: Sequence[int],
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> DetokenizeResponse:
+        """Turn token ids back into text (``POST /detokenize``); ``r.prompt``."""
+        return await self._send(
+            detokenize_call(
+                model=self._default_model(model),
+                tokens=tokens,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(DetokenizeResponse),
+        )
+
+
+class Pooling(PlatformResource):
+    """``client.pooling``: a pooling model's raw outputs."""
+
+    resource = "pooling"
+
+    def create(
+        self,
+        *,
+        model: str | None = None,
+        input: PoolingInput | None = None,
+        messages: Messages | None = None,
+        task: str | None = None,
+        encoding_format: str | None = None,
+        truncate_prompt_tokens: int | None = None,
+        add_special_tokens: bool | None = None,
+        use_activation: bool | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> PoolingResponse:
+        """Pool ``input`` (texts or token ids) or ``messages`` (``POST /pooling``); ``r.data[0].data``."""
+        return self._send(
+            pooling_call(
+                model=self._default_model(model),
+                input=input,
+                messages=messages,
+                task=task,
+                encoding_format=encoding_format,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                add_special_tokens=add_special_tokens,
+                use_activation=use_activation,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(PoolingResponse),
+        )
+
+
+class AsyncPooling(AsyncPlatformResource):
+    """``client.pooling``: a pooling model's raw outputs."""
+
+    resource = "pooling"
+
+    async def create(
+        self,
+        *,
+        model: str | None = None,
+        input: PoolingInput | None = None,
+        messages: Messages | None = None,
+        task: str | None = None,
+        encoding_format: str | None = None,
+        truncate_prompt_tokens: int | None = None,
+        add_special_tokens: bool | None = None,
+        use_activation: bool | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> PoolingResponse:
+        """Pool ``input`` (texts or token ids) or ``messages`` (``POST /pooling``); ``r.data[0].data``."""
+        return await self._send(
+            pooling_call(
+                model=self._default_model(model),
+                input=input,
+                messages=messages,
+                task=task,
+                encoding_format=encoding_format,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                add_special_tokens=add_special_tokens,
+                use_activation=use_activation,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(PoolingResponse),
+        )
+
+
+class Classification(PlatformResource):
+    """``client.classification``: text classification."""
+
+    resource = "classification"
+
+    def create(
+        self,
+        *,
+        model: str | None = None,
+        input: PoolingInput | None = None,
+        messages: Messages | None = None,
+        truncate_prompt_tokens: int | None = None,
+        add_special_tokens: bool | None = None,
+        use_activation: bool | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> ClassificationResponse:
+        """Classify each input (``POST /classify``); ``r.data[0].label``, ``r.data[0].probs``."""
+        return self._send(
+            classify_call(
+                model=self._default_model(model),
+                input=input,
+                messages=messages,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                add_special_tokens=add_special_tokens,
+                use_activation=use_activation,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(ClassificationResponse),
+        )
+
+
+class AsyncClassification(AsyncPlatformResource):
+    """``client.classification``: text classification."""
+
+    resource = "classification"
+
+    async def create(
+        self,
+        *,
+        model: str | None = None,
+        input: PoolingInput | None = None,
+        messages: Messages | None = None,
+        truncate_prompt_tokens: int | None = None,
+        add_special_tokens: bool | None = None,
+        use_activation: bool | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> ClassificationResponse:
+        """Classify each input (``POST /classify``); ``r.data[0].label``, ``r.data[0].probs``."""
+        return await self._send(
+            classify_call(
+                model=self._default_model(model),
+                input=input,
+                messages=messages,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                add_special_tokens=add_special_tokens,
+                use_activation=use_activation,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(ClassificationResponse),
+        )
+
+
+class Score(PlatformResource):
+    """``client.score``: sentence-pair scores from an embedding or cross-encoder model."""
+
+    resource = "score"
+
+    def create(
+        self,
+        *,
+        model: str | None = None,
+        text_1: ScoreSide | None = None,
+        text_2: ScoreSide | None = None,
+        queries: ScoreSide | None = None,
+        documents: ScoreSide | None = None,
+        instruction: str | None = None,
+        truncate_prompt_tokens: int | None = None,
+        use_activation: bool | None = None,
+        api_version: Literal["v1"] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> ScoreResponse:
+        """Score ``text_1`` against ``text_2`` (or ``queries`` against ``documents``); ``r.data[i].score``.
+
+        ``api_version="v1"`` sends to the older ``/v1/score``.
+        """
+        return self._send(
+            score_call(
+                model=self._default_model(model),
+                text_1=text_1,
+                text_2=text_2,
+                queries=queries,
+                documents=documents,
+                instruction=instruction,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                use_activation=use_activation,
+                api_version=api_version,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(ScoreResponse),
+        )
+
+
+class AsyncScore(AsyncPlatformResource):
+    """``client.score``: sentence-pair scores from an embedding or cross-encoder model."""
+
+    resource = "score"
+
+    async def create(
+        self,
+        *,
+        model: str | None = None,
+        text_1: ScoreSide | None = None,
+        text_2: ScoreSide | None = None,
+        queries: ScoreSide | None = None,
+        documents: ScoreSide | None = None,
+        instruction: str | None = None,
+        truncate_prompt_tokens: int | None = None,
+        use_activation: bool | None = None,
+        api_version: Literal["v1"] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> ScoreResponse:
+        """Score ``text_1`` against ``text_2`` (or ``queries`` against ``documents``); ``r.data[i].score``.
+
+        ``api_version="v1"`` sends to the older ``/v1/score``.
+        """
+        return await self._send(
+            score_call(
+                model=self._default_model(model),
+                text_1=text_1,
+                text_2=text_2,
+                queries=queries,
+                documents=documents,
+                instruction=instruction,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                use_activation=use_activation,
+                api_version=api_version,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            reply_parser(ScoreResponse),
+        )
+
+
+class Rerank(PlatformResource):
+    """``client.rerank``: documents ordered by relevance to a query."""
+
+    resource = "rerank"
+
+    def create(
+        self,
+        *,
+        model: str | None = None,
+        query: str | Mapping[str, Any],
+        documents: Sequence[str] | Sequence[Mapping[str, Any]],
+        top_n: int | None = None,
+        return_documents: bool | None = None,
+        truncate_prompt_tokens: int | None = None,
+        api_version: Literal["v1", "v2"] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> RerankResponse:
+        """Rerank ``documents`` for ``query``; ``r.results[0].index``, ``.relevance_score``.
+
+        ``return_documents=False`` leaves ``document`` out of the results (vLLM always sends it);
+        ``api_version`` picks ``/v1/rerank`` or the Cohere-style ``/v2/rerank``.
+        """
+        return self._send(
+            rerank_call(
+                model=self._default_model(model),
+                query=query,
+                documents=documents,
+                top_n=top_n,
+                return_documents=return_documents,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                api_version=api_version,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            _rerank_parser(return_documents),
+        )
+
+
+class AsyncRerank(AsyncPlatformResource):
+    """``client.rerank``: documents ordered by relevance to a query."""
+
+    resource = "rerank"
+
+    async def create(
+        self,
+        *,
+        model: str | None = None,
+        query: str | Mapping[str, Any],
+        documents: Sequence[str] | Sequence[Mapping[str, Any]],
+        top_n: int | None = None,
+        return_documents: bool | None = None,
+        truncate_prompt_tokens: int | None = None,
+        api_version: Literal["v1", "v2"] | None = None,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> RerankResponse:
+        """Rerank ``documents`` for ``query``; ``r.results[0].index``, ``.relevance_score``.
+
+        ``return_documents=False`` leaves ``document`` out of the results (vLLM always sends it);
+        ``api_version`` picks ``/v1/rerank`` or the Cohere-style ``/v2/rerank``.
+        """
+        return await self._send(
+            rerank_call(
+                model=self._default_model(model),
+                query=query,
+                documents=documents,
+                top_n=top_n,
+                return_documents=return_documents,
+                truncate_prompt_tokens=truncate_prompt_tokens,
+                api_version=api_version,
+                extra_body=extra_body,
+                extra_headers=extra_headers,
+                timeout=timeout,
+            ),
+            _rerank_parser(return_documents),
+        )
+
+
+class _AudioEndpoint(PlatformResource):
+    kind: AudioKind = "transcriptions"
+
+    @overload
+    def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = ...,
+        language: str | None = ...,
+        prompt: str | None = ...,
+        response_format: str | None = ...,
+        temperature: float | None = ...,
+        stream: Literal[False] = ...,
+        extra_body: Body = ...,
+        extra_headers: Headers = ...,
+        timeout: float | None = ...,
+    ) -> Transcription: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = ...,
+        language: str | None = ...,
+        prompt: str | None = ...,
+        response_format: str | None = ...,
+        temperature: float | None = ...,
+        stream: Literal[True],
+        extra_body: Body = ...,
+        extra_headers: Headers = ...,
+        timeout: float | None = ...,
+    ) -> Iterator[TranscriptionChunk]: ...
+
+    def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: str | None = None,
+        temperature: float | None = None,
+        stream: bool = False,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> Transcription | Iterator[TranscriptionChunk]:
+        """Upload audio (a path, bytes or a binary file object) and get its text.
+
+        ``stream=True`` yields :class:`TranscriptionChunk` s (``chunk.text``) as vLLM decodes.
+        """
+        call = audio_call(
+            self.kind,
+            file=read_audio(file),
+            model=self._default_model(model),
+            language=language,
+            prompt=prompt,
+            response_format=response_format,
+            temperature=temperature,
+            stream=stream,
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        return (
+            self._stream(call, self._items(TranscriptionChunk, call))
+            if stream
+            else self._send(call, _transcription)
+        )
+
+
+class _AsyncAudioEndpoint(AsyncPlatformResource):
+    kind: AudioKind = "transcriptions"
+
+    @overload
+    async def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = ...,
+        language: str | None = ...,
+        prompt: str | None = ...,
+        response_format: str | None = ...,
+        temperature: float | None = ...,
+        stream: Literal[False] = ...,
+        extra_body: Body = ...,
+        extra_headers: Headers = ...,
+        timeout: float | None = ...,
+    ) -> Transcription: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = ...,
+        language: str | None = ...,
+        prompt: str | None = ...,
+        response_format: str | None = ...,
+        temperature: float | None = ...,
+        stream: Literal[True],
+        extra_body: Body = ...,
+        extra_headers: Headers = ...,
+        timeout: float | None = ...,
+    ) -> AsyncIterator[TranscriptionChunk]: ...
+
+    async def create(
+        self,
+        *,
+        file: AudioFile,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: str | None = None,
+        temperature: float | None = None,
+        stream: bool = False,
+        extra_body: Body = None,
+        extra_headers: Headers = None,
+        timeout: float | None = None,
+    ) -> Transcription | AsyncIterator[TranscriptionChunk]:
+        """Upload audio (a path, bytes or a binary file object) and get its text.
+
+        ``stream=True`` yields :class:`TranscriptionChunk` s (``chunk.text``) as vLLM decodes.
+        """
+        call = audio_call(
+            self.kind,
+            file=read_audio(file),
+            model=self._default_model(model),
+            language=language,
+            prompt=prompt,
+            response_format=response_format,
+            temperature=temperature,
+            stream=stream,
+            extra_body=extra_body,
+            extra_headers=extra_headers,
+            timeout=timeout,
+        )
+        if stream:
+            return await self._stream(call, self._items(TranscriptionChunk, call))
+        return await self._send(call, _transcription)
+
+
+class Transcriptions(_AudioEndpoint):
+    """``client.audio.transcriptions``: speech to text in the spoken language."""
+
+    resource = "audio"
+    kind = "transcriptions"
+
+
+class AsyncTranscriptions(_AsyncAudioEndpoint):
+    """``client.audio.transcriptions``: speech to text in the spoken language."""
+
+    resource = "audio"
+    kind = "transcriptions"
+
+
+class Translations(_AudioEndpoint):
+    """``client.audio.translations``: speech to English text."""
+
+    resource = "audio"
+    kind = "translations"
+
+
+class AsyncTranslations(_AsyncAudioEndpoint):
+    """``client.audio.translations``: speech to English text."""
+
+    resource = "audio"
+    kind = "translations"
+
+
+class Audio(PlatformResource):
+    """``client.audio``: ``transcriptions`` and ``translations`` (an ASR model such as Whisper)."""
+
+    resource = "audio"
+
+    @cached_property
+    def transcriptions(self) -> Transcriptions:
+        """Speech to text."""
+        return Transcriptions(self._context)
+
+    @cached_property
+    def translations(self) -> Translations:
+        """Speech to English text."""
+        return Translations(self._context)
+
+
+class AsyncAudio(AsyncPlatformResource):
+    """``client.audio``: ``transcriptions`` and ``translations`` (an ASR model such as Whisper)."""
+
+    resource = "audio"
+
+    @cached_property
+    def transcriptions(self) -> AsyncTranscriptions:
+        """Speech to text."""
+        return AsyncTranscriptions(self._context)
+
+    @cached_property
+    def translations(self) -> AsyncTranslations:
+        """Speech to English text."""
+        return AsyncTranslations(self._context)
+
+
+class Server(openai_style.Server):
+    """``client.health()`` / ``client.version()``."""
+
+    def version(self) -> VersionResponse:
+        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
+        return self._send(version_call(), reply_parser(VersionResponse))
+
+
+class AsyncServer(openai_style.AsyncServer):
+    """``client.health()`` / ``client.version()``."""
+
+    async def version(self) -> VersionResponse:
+        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
+        return await self._send(version_call(), reply_parser(VersionResponse))
+
+
+RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
+    "models": (openai_style.Models, openai_style.AsyncModels),
+    "tokenizer": (Tokenizer, AsyncTokenizer),
+    "pooling": (Pooling, AsyncPooling),
+    "classification": (Classification, AsyncClassification),
+    "score": (Score, AsyncScore),
+    "rerank": (Rerank, AsyncRerank),
+    "audio": (Audio, AsyncAudio),
+    "server": (Server, AsyncServer),
+}

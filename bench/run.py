@@ -122,7 +122,10 @@ def machine_facts(pinned: bool) -> dict[str, Any]:
 
 
 def _calibrate(runner: Runner, case: Case, quick: bool) -> float:
-    """Warm the case up; return the wall seconds of one sample (a call, a stream, or a 64-call burst)."""
+    """Check one result, warm the case up; the wall seconds of one sample (call, stream, 64-call burst)."""
+    wrong = cases_mod.check(case, runner.one(case))
+    if wrong:
+        raise ValueError(wrong)
     n = max(WARMUP[case.section] // (4 if quick else 1), 1)
     metrics, _ = runner.run(case, n)
     if case.section == BURST:
@@ -211,8 +214,8 @@ def measure(server: Server, all_cases: list[Case], rounds: int, scale: float) ->
     }
 
 
-def measure_imports(repeats: int) -> dict[str, Any]:
-    """Median import time and peak RSS of each module, each import in a fresh interpreter."""
+def measure_imports(repeats: int, url: str) -> dict[str, Any]:
+    """Median import time, import + first call, and peak RSS of each module, each in a fresh interpreter."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     runs: dict[str, list[dict[str, Any]]] = {m: [] for m in IMPORT_MODULES}
     errors: dict[str, str] = {}
@@ -221,7 +224,7 @@ def measure_imports(repeats: int) -> dict[str, Any]:
             if mod in errors:
                 continue
             out = subprocess.run(
-                [sys.executable, "-c", probes.IMPORT_SNIPPET, mod],
+                [sys.executable, "-c", probes.IMPORT_SNIPPET, mod, probes.FIRST_CALL[mod], url],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -240,6 +243,7 @@ def measure_imports(repeats: int) -> dict[str, Any]:
             continue
         result[mod] = {
             "seconds": statistics.median(r["seconds"] for r in runs[mod]),
+            "first_call_seconds": statistics.median(r["first_call_seconds"] for r in runs[mod]),
             "peak_rss_mib": statistics.median(r["peak_rss_mib"] for r in runs[mod]),
             "litellm_loaded": any(r["litellm_loaded"] for r in runs[mod]),
             "runs_seconds": [r["seconds"] for r in runs[mod]],
@@ -281,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     rounds = args.rounds or (2 if args.quick else 5)
     scale = 0.12 if args.quick else 1.0
-    import_repeats = 3 if args.quick else 10
+    import_repeats = 1 if args.quick else 10
     memory_calls = 1_000 if args.quick else 10_000
     t_start = time.perf_counter()
 
@@ -300,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             measured = measure(server, all_cases, rounds, scale)
         if "imports" not in skip:
             _log(f"imports: {import_repeats} fresh processes per module")
-            imports = measure_imports(import_repeats)
+            imports = measure_imports(import_repeats, server.url)
         if "memory" not in skip:
             clients = ["facade"] if args.quick else ["facade", "openai"]
             _log(f"memory: {memory_calls} calls per client in a fresh process ({', '.join(clients)})")

@@ -108,41 +108,67 @@ async def _bursts(fn: Callable[[], Any], n: int, per_worker: int) -> dict[str, l
     return {"rps": rps, "cpu_per_req": cpu}
 
 
-class Runner:
-    """Runs cases; each async case has its own persistent event loop.
+async def _drain(max_seconds: float = 0.2) -> None:
+    """Let work a client deferred (LiteLLM's logging worker, callbacks) finish before the next case."""
+    deadline = _wall() + max_seconds
+    current = asyncio.current_task()
+    while _wall() < deadline:
+        pending = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        await asyncio.sleep(0.005)
+        if len([t for t in asyncio.all_tasks() if t is not current and not t.done()]) >= len(pending):
+            break
 
-    A loop per case keeps the pools of async clients alive across rounds, and keeps a client's
-    background tasks (LiteLLM's logging worker drains its queue whenever the loop runs) from being
-    billed to another client.
+
+class Runner:
+    """Runs cases; all async cases share one event loop, as they would in an application.
+
+    One loop matters for LiteLLM: its logging worker is a process-wide singleton bound to one loop.
+    After each async batch the loop is drained (untimed), so work a client defers to the loop is not
+    billed to the next client.
     """
 
     def __init__(self) -> None:
-        self._loops: dict[str, asyncio.AbstractEventLoop] = {}
-
-    def _loop(self, case: Case) -> asyncio.AbstractEventLoop:
-        loop = self._loops.get(case.key)
-        if loop is None:
-            loop = self._loops[case.key] = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        return loop
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
 
     def close(self) -> None:
-        for loop in self._loops.values():
-            for task in asyncio.all_tasks(loop):
-                task.cancel()
-            loop.run_until_complete(asyncio.sleep(0))
-            loop.close()
+        for task in asyncio.all_tasks(self.loop):
+            task.cancel()
+        self.loop.run_until_complete(asyncio.sleep(0))
+        self.loop.close()
         asyncio.set_event_loop(None)
+
+    def one(self, case: Case) -> Any:
+        """One untimed call's result (a stream as the list of its chunks), for checking."""
+        assert case.fn is not None
+        fn = case.fn
+        if not case.is_async:
+            out = fn()
+            return list(out) if case.section == STREAM else out
+
+        async def call() -> Any:
+            out = await fn()
+            return [chunk async for chunk in out] if case.section == STREAM else out
+
+        result = self.loop.run_until_complete(call())
+        self.loop.run_until_complete(_drain())
+        return result
 
     def run(self, case: Case, n: int, per_worker: int = 1) -> tuple[dict[str, list[float]], int]:
         """Take ``n`` timed samples of ``case``: the metric lists, and the chunks of the last stream."""
         assert case.fn is not None
+        if not case.is_async:
+            if case.section == STREAM:
+                return _sync_streams(case.fn, n)
+            return _sync_calls(case.fn, n), 0
         if case.section == BURST:
-            return self._loop(case).run_until_complete(_bursts(case.fn, n, per_worker)), 0
-        if case.section == STREAM:
-            if case.is_async:
-                return self._loop(case).run_until_complete(_async_streams(case.fn, n))
-            return _sync_streams(case.fn, n)
-        if case.is_async:
-            return self._loop(case).run_until_complete(_async_calls(case.fn, n)), 0
-        return _sync_calls(case.fn, n), 0
+            result: tuple[dict[str, list[float]], int] = (
+                self.loop.run_until_complete(_bursts(case.fn, n, per_worker)),
+                0,
+            )
+        elif case.section == STREAM:
+            result = self.loop.run_until_complete(_async_streams(case.fn, n))
+        else:
+            result = self.loop.run_until_complete(_async_calls(case.fn, n)), 0
+        self.loop.run_until_complete(_drain())
+        return result

@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-__all__ = ["AsyncOpenAICompatibleClient", "AsyncStream", "OpenAICompatibleClient", "Stream", "detect_platform"]
+__all__ = [
+    "AsyncOpenAICompatibleClient",
+    "AsyncStream",
+    "OpenAICompatibleClient",
+    "Stream",
+    "detect_platform",
+]
 
 ItemT = TypeVar("ItemT")
 
@@ -229,7 +235,11 @@ class ChatCompletions:
 
     @overload
     def create(
-        self, *, messages: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        self,
+        *,
+        messages: Any,
+        model: str | None = ...,
+        stream: Literal[False] | None = ...,
         **params: Unpack[ChatParams],
     ) -> ChatCompletion: ...
     @overload
@@ -237,11 +247,18 @@ class ChatCompletions:
         self, *, messages: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[ChatParams]
     ) -> Stream[ChatCompletionChunk]: ...
     def create(
-        self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Unpack[ChatParams]
+        self,
+        *,
+        messages: Any,
+        model: str | None = None,
+        stream: bool | None = None,
+        **params: Unpack[ChatParams],
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """Create a chat completion (``stream=True``: a :class:`Stream` of chunks). See the OpenAI SDK."""
         return self._runner.run(  # type: ignore[no-any-return]
-            chat_request(self._config, self._platform, model=model, messages=messages, stream=stream, params=params)
+            chat_request(
+                self._config, self._platform, model=model, messages=messages, stream=stream, params=params
+            )
         )
 
 
@@ -253,7 +270,11 @@ class AsyncChatCompletions:
 
     @overload
     async def create(
-        self, *, messages: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        self,
+        *,
+        messages: Any,
+        model: str | None = ...,
+        stream: Literal[False] | None = ...,
         **params: Unpack[ChatParams],
     ) -> ChatCompletion: ...
     @overload
@@ -261,11 +282,18 @@ class AsyncChatCompletions:
         self, *, messages: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[ChatParams]
     ) -> AsyncStream[ChatCompletionChunk]: ...
     async def create(
-        self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Unpack[ChatParams]
+        self,
+        *,
+        messages: Any,
+        model: str | None = None,
+        stream: bool | None = None,
+        **params: Unpack[ChatParams],
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """Create a chat completion (``stream=True``: an :class:`AsyncStream` of chunks)."""
         return await self._runner.run(  # type: ignore[no-any-return]
-            chat_request(self._config, self._platform, model=model, messages=messages, stream=stream, params=params)
+            chat_request(
+                self._config, self._platform, model=model, messages=messages, stream=stream, params=params
+            )
         )
 
 
@@ -291,20 +319,35 @@ class Completions:
 
     @overload
     def create(
-        self, *, prompt: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        self,
+        *,
+        prompt: Any,
+        model: str | None = ...,
+        stream: Literal[False] | None = ...,
         **params: Unpack[CompletionParams],
     ) -> Completion: ...
     @overload
     def create(
-        self, *, prompt: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[CompletionParams]
+        self,
+        *,
+        prompt: Any,
+        model: str | None = ...,
+        stream: Literal[True],
+        **params: Unpack[CompletionParams],
     ) -> Stream[Completion]: ...
     def create(
-        self, *, prompt: Any, model: str | None = None, stream: bool | None = None,
+        self,
+        *,
+        prompt: Any,
+        model: str | None = None,
+        stream: bool | None = None,
         **params: Unpack[CompletionParams],
     ) -> Completion | Stream[Completion]:
         """Create a text completion (``stream=True``: a :class:`Stream` of ``Completion`` chunks)."""
         return self._runner.run(  # type: ignore[no-any-return]
-            completion_request(self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params)
+            completion_request(
+                self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params
+            )
         )
 
 
@@ -316,20 +359,35 @@ class AsyncCompletions:
 
     @overload
     async def create(
-        self, *, prompt: Any, model: str | None = ..., stream: Literal[False] | None = ...,
+        self,
+        *,
+        prompt: Any,
+        model: str | None = ...,
+        stream: Literal[False] | None = ...,
         **params: Unpack[CompletionParams],
     ) -> Completion: ...
     @overload
     async def create(
-        self, *, prompt: Any, model: str | None = ..., stream: Literal[True], **params: Unpack[CompletionParams]
+        self,
+        *,
+        prompt: Any,
+        model: str | None = ...,
+        stream: Literal[True],
+        **params: Unpack[CompletionParams],
     ) -> AsyncStream[Completion]: ...
     async def create(
-        self, *, prompt: Any, model: str | None = None, stream: bool | None = None,
+        self,
+        *,
+        prompt: Any,
+        model: str | None = None,
+        stream: bool | None = None,
         **params: Unpack[CompletionParams],
     ) -> Completion | AsyncStream[Completion]:
         """Create a text completion (``stream=True``: an :class:`AsyncStream` of chunks)."""
         return await self._runner.run(  # type: ignore[no-any-return]
-            completion_request(self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params)
+            completion_request(
+                self._config, self._platform, model=model, prompt=prompt, stream=stream, params=params
+            )
         )
 
 
@@ -348,7 +406,12 @@ class Embeddings:
         )
 
     def create_legacy(
-        self, *, model: str, prompt: str, options: Mapping[str, Any] | None = None, keep_alive: str | float | None = None
+        self,
+        *,
+        model: str,
+        prompt: str,
+        options: Mapping[str, Any] | None = None,
+        keep_alive: str | float | None = None,
     ) -> Any:
         """Ollama's deprecated ``/api/embeddings`` (one prompt, one vector); prefer :meth:`create`."""
         return self._client._resource("embeddings_legacy").create(
@@ -371,7 +434,12 @@ class AsyncEmbeddings:
         )
 
     async def create_legacy(
-        self, *, model: str, prompt: str, options: Mapping[str, Any] | None = None, keep_alive: str | float | None = None
+        self,
+        *,
+        model: str,
+        prompt: str,
+        options: Mapping[str, Any] | None = None,
+        keep_alive: str | float | None = None,
     ) -> Any:
         """Ollama's deprecated ``/api/embeddings`` (one prompt, one vector); prefer :meth:`create`."""
         return await self._client._resource("embeddings_legacy").create(
@@ -393,11 +461,14 @@ def _config(
 
     try:
         if config is not None:
-            given = {k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v}
+            given = {
+                k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v
+            }
             changes = {**given, **settings}
             return ClientConfig(**{**dict(config), **changes}) if changes else config
         if base_url is None:
-            return ClientConfig.from_env(platform=platform, **({"api_key": api_key} if api_key else {}), **settings)
+            overrides = {**({"api_key": api_key} if api_key else {}), **settings}
+            return ClientConfig.from_env(platform, None, **overrides)
         return ClientConfig(
             base_url=base_url,
             platform=platform or "vllm",
@@ -406,7 +477,8 @@ def _config(
         )
     except pydantic.ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg'].removeprefix('Value error, ')}"
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise E.ConfigurationError(f"invalid client settings: {problems}") from None
@@ -424,7 +496,10 @@ def detect_platform(config: ClientConfig) -> str:
                 response = session.get(url, headers=headers, timeout=timeout, verify=config.verify_tls)
             except requests.RequestException as exc:
                 raise E.connection_error(
-                    platform="auto", endpoint=f"GET {get_platform(name).probe_path}", url=url, reason=type(exc).__name__
+                    platform="auto",
+                    endpoint=f"GET {get_platform(name).probe_path}",
+                    url=url,
+                    reason=type(exc).__name__,
                 ) from None
             if response.status_code == 200:
                 try:
@@ -433,7 +508,8 @@ def detect_platform(config: ClientConfig) -> str:
                 except ValueError:
                     continue
     raise E.ConfigurationError(
-        f"platform='auto': {config.root_url} answers neither GET /api/version (Ollama) nor GET /version (vLLM); "
+        f"platform='auto': {config.root_url} answers neither GET /api/version (Ollama) "
+        "nor GET /version (vLLM); "
         "pass platform='vllm' or platform='ollama'"
     )
 
@@ -458,7 +534,9 @@ def _platform_property(name: str) -> Any:
         return self._resource(name)
 
     get.__name__ = name
-    get.__doc__ = f"``client.{name}``: a platform resource (``UnsupportedEndpointError`` where the platform lacks it)."
+    get.__doc__ = (
+        f"``client.{name}``: a platform resource (``UnsupportedEndpointError`` where the platform lacks it)."
+    )
     return property(get)
 
 
@@ -520,7 +598,9 @@ class _ClientBase:
         return f"{type(self).__name__}(platform={self.platform!r}, base_url={self.base_url!r})"
 
     def __getstate__(self) -> Any:
-        raise TypeError(f"{type(self).__name__} holds open connections and cannot be pickled; pickle its config")
+        raise TypeError(
+            f"{type(self).__name__} holds open connections and cannot be pickled; pickle its config"
+        )
 
 
 class OpenAICompatibleClient(_ClientBase):
@@ -578,7 +658,7 @@ class OpenAICompatibleClient(_ClientBase):
 
 
 class AsyncOpenAICompatibleClient(_ClientBase):
-    """The ``openai.AsyncOpenAI`` interface for a vLLM or Ollama server (same arguments as the sync client)."""
+    """The ``openai.AsyncOpenAI`` interface for a vLLM or Ollama server (arguments as the sync client)."""
 
     _twin = 1
 
@@ -619,4 +699,3 @@ class AsyncOpenAICompatibleClient(_ClientBase):
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.close()
-

@@ -22,7 +22,9 @@ __all__ = ["detect_image_type", "ollama_images", "prepare_messages", "validate_t
 
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-_DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w=.+-]+)*);base64,(?P<data>.*)$", re.S)
+_DATA_URL = re.compile(
+    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w=.+-]+)*);base64,(?P<data>.*)$", re.S
+)
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -135,7 +137,11 @@ def _part(part: Any, where: str, platform: str, max_bytes: int) -> dict[str, Any
                 raise _fail(where, "an image source of type base64 needs string 'data'")
             mime, clean = _decode_image(data, where, max_bytes)
             declared = source.get("media_type")
-            if declared is not None and declared != mime and not (declared, mime) == ("image/jpg", "image/jpeg"):
+            if (
+                declared is not None
+                and declared != mime
+                and not (declared, mime) == ("image/jpg", "image/jpeg")
+            ):
                 raise _fail(where, f"media_type says {declared!r} but the bytes are {mime}")
             return {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{clean}"}}
         if source.get("type") == "url":
@@ -274,10 +280,10 @@ def ollama_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def validate_tools(tools: Any) -> list[dict[str, Any]]:
     """Check OpenAI tool definitions locally; return them as plain dicts.
 
-    >>> validate_tools([{"type": "function", "function": {"parameters": {}}}])
+    >>> validate_tools([{"type": "function", "function": {"parameters": {}}}])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    openai_compatible_client.errors.InvalidRequestError: tools[0]: a function tool needs a 'name' (letters, digits, _ . : -; at most 128)
+    openai_compatible_client.errors.InvalidRequestError: tools[0]: a function tool needs a 'name' ...
     """
     if isinstance(tools, (str, bytes)) or not isinstance(tools, Sequence) or not tools:
         raise _fail("tools", "must be a non-empty list of tool objects")

@@ -25,8 +25,8 @@ __all__ = [
     "OllamaChatChunks",
     "OllamaCompletionChunks",
     "merge_choices",
-    "to_chat_completion",
     "to_chat_chunk",
+    "to_chat_completion",
     "to_completion",
     "to_completion_chunk",
     "to_embeddings",
@@ -86,7 +86,7 @@ def to_chat_completion(platform_native: bool, payload: Any, model: str) -> ChatC
     if isinstance(thinking, str) and thinking:
         out_message["reasoning_content"] = out_message["reasoning"] = thinking
     finish = "tool_calls" if tool_calls else _finish(body.get("done_reason"))
-    completion = {
+    completion: dict[str, Any] = {
         "id": _ollama_id(body, model),
         "object": "chat.completion",
         "created": _created(body.get("created_at")),
@@ -114,12 +114,19 @@ def to_completion(platform_native: bool, payload: Any, model: str) -> Completion
     if not platform_native:
         return _validate(Completion, payload)
     body = _object(payload)
-    completion = {
+    completion: dict[str, Any] = {
         "id": _ollama_id(body, model, prefix="cmpl-"),
         "object": "text_completion",
         "created": _created(body.get("created_at")),
         "model": _text(body.get("model")) or model,
-        "choices": [{"index": 0, "text": _text(body.get("response")), "finish_reason": _finish(body.get("done_reason")), "logprobs": None}],
+        "choices": [
+            {
+                "index": 0,
+                "text": _text(body.get("response")),
+                "finish_reason": _finish(body.get("done_reason")),
+                "logprobs": None,
+            }
+        ],
         "usage": _ollama_usage(body),
         **_timings(body),
     }
@@ -153,7 +160,7 @@ def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbe
     return _validate(CreateEmbeddingResponse, response)
 
 
-def merge_choices(answers: list[ChatCompletion] | list[Completion]) -> Any:
+def merge_choices(answers: list[Any]) -> Any:
     """Merge ``n`` single-choice answers (Ollama has no ``n``) into one with ``n`` choices."""
     first = answers[0]
     choices = []
@@ -164,9 +171,17 @@ def merge_choices(answers: list[ChatCompletion] | list[Completion]) -> Any:
         if answer.usage is not None:
             prompt = answer.usage.prompt_tokens
             completion += answer.usage.completion_tokens
-    usage = first.usage.model_copy(
-        update={"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-    ) if first.usage is not None else None
+    usage = (
+        first.usage.model_copy(
+            update={
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            }
+        )
+        if first.usage is not None
+        else None
+    )
     return first.model_copy(update={"choices": choices, "usage": usage})
 
 
@@ -233,12 +248,20 @@ class OllamaChatChunks(_OllamaStream):
             finish = "tool_calls" if self._saw_tools else _finish(body.get("done_reason"))
             chunks.append(self._chunk(body, {}, finish, extra=_timings(body)))
             if self._include_usage:
-                usage_chunk = {**self._base(body, "chat.completion.chunk"), "choices": [], "usage": _ollama_usage(body)}
+                usage_chunk = {
+                    **self._base(body, "chat.completion.chunk"),
+                    "choices": [],
+                    "usage": _ollama_usage(body),
+                }
                 chunks.append(_validate(ChatCompletionChunk, usage_chunk))
         return chunks
 
     def _chunk(
-        self, body: dict[str, Any], delta: dict[str, Any], finish: str | None, extra: Mapping[str, Any] | None = None
+        self,
+        body: dict[str, Any],
+        delta: dict[str, Any],
+        finish: str | None,
+        extra: Mapping[str, Any] | None = None,
     ) -> ChatCompletionChunk:
         chunk = {
             **self._base(body, "chat.completion.chunk"),
@@ -259,11 +282,26 @@ class OllamaCompletionChunks(_OllamaStream):
         chunks: list[Completion] = []
         base = {**self._base(body, "text_completion")}
         if text or not done:
-            chunks.append(_validate(Completion, {**base, "choices": [{"index": 0, "text": text, "finish_reason": None, "logprobs": None}]}))
+            chunks.append(
+                _validate(
+                    Completion,
+                    {
+                        **base,
+                        "choices": [{"index": 0, "text": text, "finish_reason": None, "logprobs": None}],
+                    },
+                )
+            )
         if done:
             final = {
                 **base,
-                "choices": [{"index": 0, "text": "", "finish_reason": _finish(body.get("done_reason")), "logprobs": None}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "text": "",
+                        "finish_reason": _finish(body.get("done_reason")),
+                        "logprobs": None,
+                    }
+                ],
                 **_timings(body),
             }
             if self._include_usage:
@@ -349,13 +387,17 @@ def _ollama_tool_calls(value: Any, start: int = 0) -> list[dict[str, Any]]:
         function = _object(_object(call).get("function"))
         name = _text(function.get("name"))
         arguments = function.get("arguments", {})
-        arguments_text = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+        arguments_text = (
+            arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+        )
         call_id = call.get("id")
         if not isinstance(call_id, str) or not call_id:
             index = function.get("index", start + offset)
             digest = hashlib.sha256(f"{index}|{name}|{arguments_text}".encode()).hexdigest()[:24]
             call_id = f"call_{digest}"
-        calls.append({"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_text}})
+        calls.append(
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments_text}}
+        )
     return calls
 
 

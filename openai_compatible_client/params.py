@@ -111,9 +111,15 @@ COMPLETION_PARAMS = frozenset(CompletionParams.__annotations__) | frozenset(_Com
 EMBEDDING_PARAMS = frozenset(EmbeddingParams.__annotations__) | frozenset(_Common.__annotations__)
 
 
-def _number(lo: float, hi: float, *, integer: bool = False, lo_open: bool = False) -> Callable[[Any], str | None]:
+def _number(
+    lo: float, hi: float, *, integer: bool = False, lo_open: bool = False
+) -> Callable[[Any], str | None]:
     def check(value: Any) -> str | None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (integer and not isinstance(value, int))
+        ):
             return f"must be {'an integer' if integer else 'a number'}"
         if isinstance(value, float) and not math.isfinite(value):
             return "must be finite"
@@ -187,9 +193,12 @@ def _stream_options(value: Any) -> str | None:
 def _tool_choice(value: Any) -> str | None:
     if value in ("none", "auto", "required"):
         return None
-    if isinstance(value, Mapping) and isinstance(value.get("function"), Mapping):
-        if isinstance(value["function"].get("name"), str):
-            return None
+    if (
+        isinstance(value, Mapping)
+        and isinstance(value.get("function"), Mapping)
+        and isinstance(value["function"].get("name"), str)
+    ):
+        return None
     return "must be 'none', 'auto', 'required' or {'type': 'function', 'function': {'name': ...}}"
 
 
@@ -213,7 +222,11 @@ def _keep_alive(value: Any) -> str | None:
 
 
 def _think(value: Any) -> str | None:
-    return None if value in (True, False, "low", "medium", "high", "max") else "must be true, false, 'low', 'medium', 'high'"
+    return (
+        None
+        if value in (True, False, "low", "medium", "high", "max")
+        else "must be true, false, 'low', 'medium', 'high'"
+    )
 
 
 def _bool(value: Any) -> str | None:
@@ -225,13 +238,22 @@ def _string(value: Any) -> str | None:
 
 
 def _timeout(value: Any) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         return "must be a positive number of seconds"
     return None
 
 
 def _images(value: Any) -> str | None:
-    return None if isinstance(value, list) and all(isinstance(i, str) for i in value) else "must be a list of base64 strings"
+    return (
+        None
+        if isinstance(value, list) and all(isinstance(i, str) for i in value)
+        else "must be a list of base64 strings"
+    )
 
 
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
@@ -277,7 +299,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
 def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str]) -> dict[str, Any]:
     """Validate keyword arguments; return those that are set (``None`` means "not given").
 
-    >>> check_params("chat.completions.create", {"temperature": 0.5, "seed": None}, frozenset({"temperature", "seed"}))
+    >>> check_params("chat.create", {"temperature": 0.5, "seed": None}, frozenset({"temperature", "seed"}))
     {'temperature': 0.5}
     >>> check_params("chat.completions.create", {"n": 0}, frozenset({"n"}))
     Traceback (most recent call last):

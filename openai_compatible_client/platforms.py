@@ -7,7 +7,8 @@ server, HF TGI, SGLang, LM Studio...) is one :func:`register_platform` call::
 
     register_platform(Platform(name="llamacpp", chat_provider="hosted_vllm",
         completion_provider="hosted_vllm", embedding_provider="hosted_vllm",
-        native=False, probe_path="/health", resources="openai_compatible_client.adapters.openai_style:RESOURCES"))
+        native=False, probe_path="/health",
+        resources="openai_compatible_client.adapters.openai_style:RESOURCES"))
 """
 
 from __future__ import annotations

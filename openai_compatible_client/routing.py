@@ -29,7 +29,9 @@ Kind = Literal["chat", "completion", "embedding"]
 
 # Parameters handled by this module itself rather than passed to LiteLLM's mapping.
 _TRANSPORT = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "stream_options"})
-_OLLAMA_NATIVE = frozenset({"options", "format", "keep_alive", "think", "truncate", "system", "raw", "images"})
+_OLLAMA_NATIVE = frozenset(
+    {"options", "format", "keep_alive", "think", "truncate", "system", "raw", "images"}
+)
 # OpenAI penalties are Ollama options of the same name and meaning (LiteLLM would turn
 # frequency_penalty into repeat_penalty, which means something else).
 _OLLAMA_OPTIONS = ("frequency_penalty", "presence_penalty")
@@ -93,7 +95,7 @@ def _embedding_config(provider: str) -> Any:
     if provider == "hosted_vllm":
         from litellm.llms.hosted_vllm.embedding.transformation import HostedVLLMEmbeddingConfig
 
-        return HostedVLLMEmbeddingConfig()
+        return HostedVLLMEmbeddingConfig()  # type: ignore[no-untyped-call]
     return None
 
 
@@ -105,7 +107,9 @@ def _supported(provider: str) -> frozenset[str]:
 def _model(model: Any, config: ClientConfig, method: str) -> str:
     name = model if model is not None else config.model
     if not isinstance(name, str) or not name.strip():
-        raise InvalidRequestError(f"{method}: model= is required (a non-empty string), or set ClientConfig.model")
+        raise InvalidRequestError(
+            f"{method}: model= is required (a non-empty string), or set ClientConfig.model"
+        )
     if any(c in name for c in "\x00\r\n"):
         raise InvalidRequestError(f"{method}: model name {name!r} contains control characters")
     return name
@@ -122,7 +126,9 @@ def _apply_policy(
         message = f"{method}: {name}= is not supported on {platform.name} ({reason})"
         if config.unsupported_params == "error":
             raise UnsupportedParameterError(
-                message + "; remove it or set unsupported_params='warn'", parameter=name, platform=platform.name
+                message + "; remove it or set unsupported_params='warn'",
+                parameter=name,
+                platform=platform.name,
             )
         if config.unsupported_params == "warn":
             warnings.warn(message + "; it was not sent", UserWarning, stacklevel=4)
@@ -144,7 +150,9 @@ def _vllm_extra_body(config: ClientConfig, extra_body: Mapping[str, Any] | None)
     if config.vllm.chat_template is not None:
         body.setdefault("chat_template", config.vllm.chat_template)
     if config.vllm.chat_template_kwargs is not None:
-        body["chat_template_kwargs"] = _merge(config.vllm.chat_template_kwargs, body.get("chat_template_kwargs"))
+        body["chat_template_kwargs"] = _merge(
+            config.vllm.chat_template_kwargs, body.get("chat_template_kwargs")
+        )
     guided = {key: body.pop(key) for key in list(body) if key in _GUIDED}
     guided.pop("guided_decoding_backend", None)
     body.pop("guided_decoding_backend", None)
@@ -205,7 +213,9 @@ def chat_request(
         raise InvalidRequestError(f"{method}: top_logprobs needs logprobs=True")
     if platform.native:
         return _ollama_chat(config, platform, name, clean, streaming, include_usage, given, method)
-    return _openai_style(config, platform, "chat", name, streaming, include_usage, given, method, messages=clean)
+    return _openai_style(
+        config, platform, "chat", name, streaming, include_usage, given, method, messages=clean
+    )
 
 
 def completion_request(
@@ -234,14 +244,21 @@ def completion_request(
             f"{method}: prompt must be a string"
             + ("" if platform.native else ", a list of strings or a list of token ids")
         )
-    if not platform.native and isinstance(prompt, list):
-        if not all(isinstance(p, str) for p in prompt) and not all(
-            isinstance(p, int) and not isinstance(p, bool) for p in prompt
-        ) and not all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt):
-            raise InvalidRequestError(f"{method}: prompt list must hold strings, or token ids")
+    if (
+        not platform.native
+        and isinstance(prompt, list)
+        and (
+            not all(isinstance(p, str) for p in prompt)
+            and not all(isinstance(p, int) and not isinstance(p, bool) for p in prompt)
+            and not all(isinstance(p, list) and all(isinstance(t, int) for t in p) for p in prompt)
+        )
+    ):
+        raise InvalidRequestError(f"{method}: prompt list must hold strings, or token ids")
     if platform.native:
         return _ollama_generate(config, platform, name, text, streaming, include_usage, given, method)
-    return _openai_style(config, platform, "completion", name, streaming, include_usage, given, method, prompt=prompt)
+    return _openai_style(
+        config, platform, "completion", name, streaming, include_usage, given, method, prompt=prompt
+    )
 
 
 def embedding_request(
@@ -281,8 +298,16 @@ def embedding_request(
             body["keep_alive"] = keep_alive
         _apply_policy(method, platform, config, {k: v for k, v in given.items() if k not in _TRANSPORT})
         body.update(given.get("extra_body") or {})
-        call = Call(platform.name, "POST /api/embed", "POST", "/api/embed", json=body, headers=headers,
-                    params=query, timeout=timeout)
+        call = Call(
+            platform.name,
+            "POST /api/embed",
+            "POST",
+            "/api/embed",
+            json=body,
+            headers=headers,
+            params=query,
+            timeout=timeout,
+        )
         return Prepared(call, "embedding", name, platform.name)
     litellm_config = _embedding_config(platform.embedding_provider)
     openai_params = {k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given}
@@ -298,8 +323,16 @@ def embedding_request(
             model=name, input=input, optional_params=dict(optional), headers={}
         )
     body.update(extra)
-    call = Call(platform.name, "POST /v1/embeddings", "POST", "/v1/embeddings", json=body, headers=headers,
-                params=query, timeout=timeout)
+    call = Call(
+        platform.name,
+        "POST /v1/embeddings",
+        "POST",
+        "/v1/embeddings",
+        json=body,
+        headers=headers,
+        params=query,
+        timeout=timeout,
+    )
     return Prepared(call, "embedding", name, platform.name)
 
 
@@ -413,7 +446,10 @@ def _ollama_common(
 
 
 def _ollama_body(
-    litellm_body: dict[str, Any], top: dict[str, Any], options: dict[str, Any], extra: Mapping[str, Any] | None
+    litellm_body: dict[str, Any],
+    top: dict[str, Any],
+    options: dict[str, Any],
+    extra: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     body = dict(litellm_body)
     merged_options = _merge(options, body.get("options"))
@@ -474,7 +510,9 @@ def _ollama_chat(
     return Prepared(call, "chat", model, platform.name, stream, include_usage, copies)
 
 
-def _ollama_message_fixups(sent: list[dict[str, Any]], original: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _ollama_message_fixups(
+    sent: list[dict[str, Any]], original: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Give tool results the ``tool_name`` Ollama links them by, keep tool-call ids, drop empty images."""
     names: dict[str, str] = {}
     for message in original:
@@ -492,7 +530,9 @@ def _ollama_message_fixups(sent: list[dict[str, Any]], original: list[dict[str, 
                 message["tool_name"] = name
         if source.get("tool_calls") and message.get("tool_calls"):
             calls = []
-            for index, (call, original_call) in enumerate(zip(message["tool_calls"], source["tool_calls"], strict=False)):
+            for index, (call, original_call) in enumerate(
+                zip(message["tool_calls"], source["tool_calls"], strict=False)
+            ):
                 call = dict(call)
                 function = dict(call.get("function") or {})
                 function["index"] = index

@@ -36,6 +36,7 @@ __all__ = [
     "PlatformResource",
     "Server",
     "health_call",
+    "healthy",
     "models_list_call",
     "platforms_with_method",
 ]

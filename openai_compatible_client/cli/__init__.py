@@ -21,9 +21,15 @@ __all__ = ["build_parser", "client_from_args", "main"]
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base-url", help="server URL (default: VLLM_BASE_URL / OLLAMA_HOST / OPENAI_BASE_URL)")
-    parser.add_argument("--platform", choices=["vllm", "ollama", "auto"], help="server kind (default: from env)")
-    parser.add_argument("--api-key", help="bearer token (default: VLLM_API_KEY / OLLAMA_API_KEY / OPENAI_API_KEY)")
+    parser.add_argument(
+        "--base-url", help="server URL (default: VLLM_BASE_URL / OLLAMA_HOST / OPENAI_BASE_URL)"
+    )
+    parser.add_argument(
+        "--platform", choices=["vllm", "ollama", "auto"], help="server kind (default: from env)"
+    )
+    parser.add_argument(
+        "--api-key", help="bearer token (default: VLLM_API_KEY / OLLAMA_API_KEY / OPENAI_API_KEY)"
+    )
     parser.add_argument("--timeout", type=float, help="seconds to wait for an answer")
     parser.add_argument("--json", action="store_true", help="print the raw JSON answer")
 
@@ -96,7 +102,11 @@ def _cmd_embed(args: argparse.Namespace) -> int:
         else:
             for item in answer.data:
                 vector = item.embedding
-                shown = ", ".join(f"{v:.4f}" for v in vector[:6]) if isinstance(vector, list) else str(vector)[:60]
+                shown = (
+                    ", ".join(f"{v:.4f}" for v in vector[:6])
+                    if isinstance(vector, list)
+                    else str(vector)[:60]
+                )
                 print(f"[{item.index}] dim={len(vector)} [{shown}{', ...' if len(vector) > 6 else ''}]")
     return 0
 
@@ -115,8 +125,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 @contextmanager
 def _reference_server(platform: str, models: Sequence[str]) -> Iterator[str]:
     """Start the reference server as a child process on a free loopback port; stop it by its pid."""
-    command = [sys.executable, "-m", "openai_compatible_client.server", "--platform", platform,
-               "--host", "127.0.0.1", "--port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "openai_compatible_client.server",
+        "--platform",
+        platform,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ]
     for model in models:
         command += ["--model", model]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -148,7 +167,9 @@ def _cmd_tour(args: argparse.Namespace) -> int:
             continue
         with _reference_server(platform, [model]) as url:
             print(f"== {platform}: reference server at {url}")
-            with OpenAICompatibleClient(base_url=url + suffix, platform=platform, api_key="token-abc123") as client:
+            with OpenAICompatibleClient(
+                base_url=url + suffix, platform=platform, api_key="token-abc123"
+            ) as client:
                 print("chat (streamed): ", end="", flush=True)
                 stream = client.chat.completions.create(
                     model=model,
@@ -162,7 +183,9 @@ def _cmd_tour(args: argparse.Namespace) -> int:
                         print(chunk.choices[0].delta.content, end="", flush=True)
                     usage = chunk.usage or usage
                 print(f"   [usage: {usage.total_tokens if usage else '?'} tokens]")
-                completion = client.completions.create(model=model, prompt="Why is the sky blue?", max_tokens=16)
+                completion = client.completions.create(
+                    model=model, prompt="Why is the sky blue?", max_tokens=16
+                )
                 print(f"completion: {completion.choices[0].text!r} ({completion.choices[0].finish_reason})")
                 embedding = client.embeddings.create(model=model, input=["the tour", "works"])
                 dims = [len(item.embedding) for item in embedding.data]

@@ -167,9 +167,7 @@ def render_table(rows: list[Row], imports: dict[str, Any], memory: dict[str, Any
                 )
             )
     if imports:
-        lines.append(
-            "[cold start, fresh process, median]  A = import s, B = import + client + first chat call s"
-        )
+        lines.append("[cold start, fresh process, median]  A = import s, B = import + client + first call s")
         ref = imports.get("openai", {})
         for mod, res in imports.items():
             if "error" in res:

@@ -224,7 +224,14 @@ def measure_imports(repeats: int, url: str) -> dict[str, Any]:
             if mod in errors:
                 continue
             out = subprocess.run(
-                [sys.executable, "-c", probes.IMPORT_SNIPPET, mod, probes.FIRST_CALL[mod], url],
+                [
+                    sys.executable,
+                    "-c",
+                    probes.IMPORT_SNIPPET,
+                    probes.IMPORTS[mod],
+                    probes.FIRST_CALL[mod],
+                    url,
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -392,6 +399,11 @@ def _server_summary(measured: dict[str, Any]) -> str:
         f"{busiest_key} at {busiest['cpu_s'] / busiest['wall_s']:.0%} of one CPU "
         "(below 100%, the client is the bottleneck)."
     ]
+    floor = measured.get("samples", {}).get(f"{CHAT}/raw httpx (vllm)", {}).get("wall")
+    if floor:
+        lines.append(
+            f"Floor: raw httpx non-streaming chat takes {statistics.median(floor) * 1e3:.3f} ms wall per call."
+        )
     served = {"POST /v1/chat/completions", "POST /v1/embeddings", "GET /v1/models", "POST /tokenize"}
     served |= {"POST /api/chat", "POST /api/embed", "GET /api/tags", "GET /__stats"}
     for key, hits in measured.get("paths", {}).items():

@@ -86,7 +86,10 @@ def _chat_config(provider: str) -> Any:
     from litellm.types.utils import LlmProviders
     from litellm.utils import ProviderConfigManager
 
-    return ProviderConfigManager.get_provider_chat_config(model="model", provider=LlmProviders(provider))
+    with warnings.catch_warnings():
+        # LiteLLM's Ollama module builds pydantic adapters over ReadOnly TypedDicts at import.
+        warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)
+        return ProviderConfigManager.get_provider_chat_config(model="model", provider=LlmProviders(provider))
 
 
 @functools.cache

@@ -80,7 +80,7 @@ class _Connection(BaseModel):
     """What to do with a parameter the platform cannot honour: ``"warn"``, ``"error"`` or ``"drop"``."""
 
     _client: OpenAICompatibleClient = PrivateAttr()
-    _async_client: AsyncOpenAICompatibleClient = PrivateAttr()
+    _async: AsyncOpenAICompatibleClient | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -98,13 +98,9 @@ class _Connection(BaseModel):
 
     @model_validator(mode="after")
     def _build_clients(self) -> _Connection:
-        config = self.client_config()
-        self._client = OpenAICompatibleClient(config=config)
-        # "auto" was resolved by the sync client; the async one reuses the answer.
-        resolved = self._client.config
-        self._async_client = AsyncOpenAICompatibleClient(config=resolved)
+        self._client = OpenAICompatibleClient(config=self.client_config())
         if self.platform == "auto":
-            object.__setattr__(self, "platform", resolved.platform)
+            object.__setattr__(self, "platform", self._client.platform)
         return self
 
     def client_config(self) -> ClientConfig:
@@ -128,6 +124,14 @@ class _Connection(BaseModel):
     def client(self) -> OpenAICompatibleClient:
         """The wrapped sync facade client (for platform-only endpoints such as ``client.models``)."""
         return self._client
+
+    @property
+    def _async_client(self) -> AsyncOpenAICompatibleClient:
+        """The wrapped async facade client, made on first async use (its HTTP pool costs ~50 ms to set up)."""
+        if self._async is None:
+            # The sync client resolved platform="auto" already; the async one reuses its settings.
+            self._async = AsyncOpenAICompatibleClient(config=self._client.config)
+        return self._async
 
     @property
     def async_client(self) -> AsyncOpenAICompatibleClient:
@@ -361,8 +365,8 @@ class ChatOpenAICompatible(_Connection, BaseChatModel):
 
     @classmethod
     def get_lc_namespace(cls) -> list[str]:
-        """``["openai_compatible_client", "chat_models"]``."""
-        return ["openai_compatible_client", "chat_models"]
+        """The module path ``langchain_core.load`` imports the class from."""
+        return ["openai_compatible_client", "integrations", "langchain"]
 
     @property
     def lc_secrets(self) -> dict[str, str]:

@@ -28,7 +28,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         description="Run the bundled reference server (vLLM or Ollama wire protocol, deterministic models).",
     )
     parser.add_argument("--platform", required=True, choices=PLATFORMS, help="wire protocol to speak")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (loopback unless --allow-remote)"
+    )
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument(
         "--model", action="append", dest="models", metavar="NAME", help="model name to serve (repeatable)"

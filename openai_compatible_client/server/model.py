@@ -76,7 +76,7 @@ def generate(text: str, max_tokens: int | None = None, stops: list[str] | None =
         hits = [(pos, s) for pos, s in hits if pos >= 0]
         if hits:
             pos, stop = min(hits)
-            return Generation(_cut(pieces + [token], pos), "stop", stop, index + 1)
+            return Generation(_cut([*pieces, token], pos), "stop", stop, index + 1)
         pieces.append(token)
         emitted = candidate
     return Generation(pieces, "stop", None, len(pieces))

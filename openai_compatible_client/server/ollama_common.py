@@ -62,7 +62,7 @@ def _kind_ok(expected: str, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         return expected.startswith("float") or float(value).is_integer()
-    if expected.startswith("[]"):
+    if expected.startswith("[]") or expected == "api.Tools":
         return isinstance(value, list)
     if expected.startswith("map") or expected.startswith("api."):
         return isinstance(value, dict)
@@ -99,13 +99,16 @@ def parse_body(request: Request, struct: str, fields: dict[str, str]) -> dict[st
     if body is None:
         return {}
     if not isinstance(body, dict):
-        raise OllamaError(400, f"json: cannot unmarshal {_json_kind(body)} into Go value of type api.{struct}")
+        raise OllamaError(
+            400, f"json: cannot unmarshal {_json_kind(body)} into Go value of type api.{struct}"
+        )
     for name, expected in fields.items():
         value = body.get(name)
         if not _kind_ok(expected, value):
             raise OllamaError(
                 400,
-                f"json: cannot unmarshal {_json_kind(value)} into Go struct field {struct}.{name} of type {expected}",
+                f"json: cannot unmarshal {_json_kind(value)} into Go struct field "
+                f"{struct}.{name} of type {expected}",
             )
     return dict(body)
 
@@ -171,7 +174,9 @@ def keep_alive_seconds(value: Any) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     if not isinstance(value, str):
-        raise OllamaError(400, f"json: cannot unmarshal {_json_kind(value)} into Go value of type api.Duration")
+        raise OllamaError(
+            400, f"json: cannot unmarshal {_json_kind(value)} into Go value of type api.Duration"
+        )
     text = value.strip()
     if text in ("0", "+0", "-0"):
         return 0.0

@@ -67,7 +67,12 @@ GENERATE_FIELDS = {
     "logprobs": "bool",
     "top_logprobs": "int",
 }
-EMBED_FIELDS = {"model": "string", "truncate": "bool", "dimensions": "int", "options": "map[string]interface {}"}
+EMBED_FIELDS = {
+    "model": "string",
+    "truncate": "bool",
+    "dimensions": "int",
+    "options": "map[string]interface {}",
+}
 _THINK_LEVELS = ("low", "medium", "high", "max")
 
 
@@ -137,15 +142,26 @@ def _check_images(images: Any, where: str) -> int:
     if images is None:
         return 0
     if not isinstance(images, list):
-        raise OllamaError(400, f"json: cannot unmarshal {type(images).__name__} into Go struct field {where} of type []api.ImageData")
+        raise OllamaError(
+            400,
+            f"json: cannot unmarshal {_go_kind(images)} into Go struct field {where} of type []api.ImageData",
+        )
     for image in images:
         if not isinstance(image, str):
-            raise OllamaError(400, f"json: cannot unmarshal number into Go struct field {where} of type string")
+            raise OllamaError(
+                400, f"json: cannot unmarshal {_go_kind(image)} into Go struct field {where} of type string"
+            )
         try:
             base64.b64decode(image, validate=True)
         except (binascii.Error, ValueError):
             raise OllamaError(400, f"illegal base64 data at input byte {_bad_base64_at(image)}") from None
     return len(images)
+
+
+def _go_kind(value: Any) -> str:
+    return {str: "string", bool: "bool", int: "number", float: "number", dict: "object"}.get(
+        type(value), "value"
+    )
 
 
 def _bad_base64_at(text: str) -> int:
@@ -160,18 +176,21 @@ def _bad_base64_at(text: str) -> int:
 
 def _turns(messages: list[Any]) -> list[Turn]:
     turns: list[Turn] = []
-    for index, message in enumerate(messages):
+    for message in messages:
         if not isinstance(message, dict):
-            raise OllamaError(400, "json: cannot unmarshal value into Go struct field ChatRequest.messages of type api.Message")
+            raise OllamaError(
+                400,
+                "json: cannot unmarshal value into Go struct field ChatRequest.messages of type api.Message",
+            )
         content = message.get("content", "")
         if not isinstance(content, (str, type(None))):
             raise OllamaError(
-                400, "json: cannot unmarshal array into Go struct field Message.messages.content of type string"
+                400,
+                "json: cannot unmarshal array into Go struct field Message.messages.content of type string",
             )
         images = _check_images(message.get("images"), "Message.messages.images")
         role = str(message.get("role", "")).lower()
         turns.append(Turn(role, content or "", images))
-        del index
     return turns
 
 
@@ -196,19 +215,29 @@ def _tool_calls(body: dict[str, Any], calls: list[ToolCall]) -> list[dict[str, A
     out = []
     for index, call in enumerate(calls):
         ident = "call_" + stable_hex(body.get("messages"), body.get("tools"), index, length=8)
-        out.append({"id": ident, "function": {"index": index, "name": call.name, "arguments": call.arguments}})
+        out.append(
+            {"id": ident, "function": {"index": index, "name": call.name, "arguments": call.arguments}}
+        )
     return out
 
 
 def _logprobs(pieces: list[str], top: int) -> list[dict[str, Any]]:
     out = []
     for piece in pieces:
-        entry: dict[str, Any] = {"token": piece, "logprob": token_logprob(piece), "bytes": list(piece.encode())}
+        entry: dict[str, Any] = {
+            "token": piece,
+            "logprob": token_logprob(piece),
+            "bytes": list(piece.encode()),
+        }
         if top:
             entry["top_logprobs"] = [
                 {"token": piece, "logprob": token_logprob(piece), "bytes": list(piece.encode())}
             ] + [
-                {"token": f" <alt{r}>", "logprob": token_logprob(piece) - r, "bytes": list(f" <alt{r}>".encode())}
+                {
+                    "token": f" <alt{r}>",
+                    "logprob": token_logprob(piece) - r,
+                    "bytes": list(f" <alt{r}>".encode()),
+                }
                 for r in range(1, top)
             ]
         out.append(entry)
@@ -264,7 +293,10 @@ def chat(store: ModelStore, tokenizer: WordTokenizer, request: Request) -> AnyRe
     calls = _tool_calls(body, plan.calls)
     if wants_stream(body):
         return StreamResponse(
-            200, NDJSON, ndjson_lines(_chat_lines(name, body, plan, calls, timing, prompt_tokens, top)), error_chunk=error_line
+            200,
+            NDJSON,
+            ndjson_lines(_chat_lines(name, body, plan, calls, timing, prompt_tokens, top)),
+            error_chunk=error_line,
         )
     message: dict[str, Any] = {"role": "assistant", "content": plan.content.text}
     if plan.thinking is not None and plan.thinking.text:
@@ -285,7 +317,13 @@ def chat(store: ModelStore, tokenizer: WordTokenizer, request: Request) -> AnyRe
 
 
 def _chat_lines(
-    name: str, body: dict[str, Any], plan: Plan, calls: list[dict[str, Any]], timing: Timing, prompt: int, top: int
+    name: str,
+    body: dict[str, Any],
+    plan: Plan,
+    calls: list[dict[str, Any]],
+    timing: Timing,
+    prompt: int,
+    top: int,
 ) -> Iterator[dict[str, Any]]:
     want_logprobs = bool(body.get("logprobs"))
     if plan.thinking is not None:
@@ -355,7 +393,11 @@ def generate_route(store: ModelStore, tokenizer: WordTokenizer, request: Request
                 "done_reason": "unload" if keep_alive == 0 else "load",
             }
         )
-    turns = [Turn("system", str(body.get("system") or model.system))] if (body.get("system") or model.system) else []
+    turns = (
+        [Turn("system", str(body.get("system") or model.system))]
+        if (body.get("system") or model.system)
+        else []
+    )
     turns.append(Turn("user", prompt, images))
     plan = _plan(body, turns, chat_reply(turns), think, [])
     rendered = tokenizer.chat_pieces([(t.role, t.text) for t in turns])
@@ -377,7 +419,13 @@ def generate_route(store: ModelStore, tokenizer: WordTokenizer, request: Request
 
 
 def _generate_lines(
-    name: str, body: dict[str, Any], plan: Plan, timing: Timing, prompt: int, top: int, context: list[int] | None
+    name: str,
+    body: dict[str, Any],
+    plan: Plan,
+    timing: Timing,
+    prompt: int,
+    top: int,
+    context: list[int] | None,
 ) -> Iterator[dict[str, Any]]:
     if plan.thinking is not None:
         for piece in plan.thinking.pieces:
@@ -424,7 +472,12 @@ def embed(store: ModelStore, dim: int, request: Request) -> AnyResponse:
         inputs = []
     else:
         raise OllamaError(400, "invalid input type")
-    model = _lookup(store, name, OllamaError(404, f"model '{name}' not found"), f'model "{name}" not found, try pulling it first')
+    model = _lookup(
+        store,
+        name,
+        OllamaError(404, f"model '{name}' not found"),
+        f'model "{name}" not found, try pulling it first',
+    )
     check_options(body.get("options"))
     timing = Timing(start, store.load(model, keep_alive))
     if not inputs:

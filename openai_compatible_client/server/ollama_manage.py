@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -218,7 +218,12 @@ def _pull_steps(store: ModelStore, name: ModelName) -> Iterator[Any]:
         status = f"pulling {_short(layer.digest)}"
         if existing is None:
             yield {"status": status, "digest": layer.digest, "total": layer.size}
-            yield {"status": status, "digest": layer.digest, "total": layer.size, "completed": layer.size // 2}
+            yield {
+                "status": status,
+                "digest": layer.digest,
+                "total": layer.size,
+                "completed": layer.size // 2,
+            }
         yield {"status": status, "digest": layer.digest, "total": layer.size, "completed": layer.size}
     yield {"status": "verifying sha256 digest"}
     yield {"status": "writing manifest"}
@@ -321,9 +326,13 @@ def _create_steps(store: ModelStore, body: dict[str, Any], name: ModelName) -> I
         for digest in files.values():
             normalized = digest.replace("sha256-", "sha256:")
             if not store.has_blob(normalized):
-                yield Failure(f"open {_MODELS_DIR}/blobs/{normalized.replace(':', '-')}: no such file or directory")
+                yield Failure(
+                    f"open {_MODELS_DIR}/blobs/{normalized.replace(':', '-')}: no such file or directory"
+                )
                 return
-            layers.append(Layer(normalized, store.blob_size(normalized), "application/vnd.ollama.image.model"))
+            layers.append(
+                Layer(normalized, store.blob_size(normalized), "application/vnd.ollama.image.model")
+            )
             yield {"status": f"using existing layer {normalized}"}
         model = LocalModel(name=name, layers=layers, modified_ns=time.time_ns(), quantization_level="F16")
         model.parameter_size = "1.0B"
@@ -336,7 +345,9 @@ def _create_steps(store: ModelStore, body: dict[str, Any], name: ModelName) -> I
             return
         for digest in adapters.values():
             normalized = digest.replace("sha256-", "sha256:")
-            model.layers.append(Layer(normalized, store.blob_size(normalized), "application/vnd.ollama.image.adapter"))
+            model.layers.append(
+                Layer(normalized, store.blob_size(normalized), "application/vnd.ollama.image.adapter")
+            )
             yield {"status": f"using existing layer {normalized}"}
     quantize = body.get("quantize") or body.get("quantization")
     if quantize:
@@ -364,7 +375,7 @@ def _create_steps(store: ModelStore, body: dict[str, Any], name: ModelName) -> I
     yield {"status": "success"}
 
 
-def _pull_for_create(store: ModelStore, base_name: ModelName) -> Iterator[Any]:
+def _pull_for_create(store: ModelStore, base_name: ModelName) -> Generator[Any, None, LocalModel | None]:
     for step in _pull_steps(store, base_name):
         yield step
         if isinstance(step, Failure):

@@ -79,10 +79,20 @@ class LocalModel:
 def seed_model(name: ModelName) -> LocalModel:
     """A model as if pulled from the registry: weights, template, license and params layers."""
     base = name.full
-    weights = Layer("sha256:" + sha256_hex(f"weights:{base}".encode()), 2_019_377_376, "application/vnd.ollama.image.model")
-    template = Layer("sha256:" + sha256_hex(f"template:{base}".encode()), 1_429, "application/vnd.ollama.image.template")
-    license_ = Layer("sha256:" + sha256_hex(f"license:{base}".encode()), 7_711, "application/vnd.ollama.image.license")
-    params = Layer("sha256:" + sha256_hex(f"params:{base}".encode()), 96, "application/vnd.ollama.image.params")
+    weights = Layer(
+        "sha256:" + sha256_hex(f"weights:{base}".encode()),
+        2_019_377_376,
+        "application/vnd.ollama.image.model",
+    )
+    template = Layer(
+        "sha256:" + sha256_hex(f"template:{base}".encode()), 1_429, "application/vnd.ollama.image.template"
+    )
+    license_ = Layer(
+        "sha256:" + sha256_hex(f"license:{base}".encode()), 7_711, "application/vnd.ollama.image.license"
+    )
+    params = Layer(
+        "sha256:" + sha256_hex(f"params:{base}".encode()), 96, "application/vnd.ollama.image.params"
+    )
     return LocalModel(
         name=name,
         layers=[weights, template, license_, params],

@@ -152,11 +152,9 @@ class Router:
         route = Route(handler, stream_body)
         if "{" in path:
             regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
-            for pattern, table in self._patterns:
-                if pattern.pattern == regex.pattern:
-                    break
-            else:
-                table = {}
+            existing = [t for p, t in self._patterns if p.pattern == regex.pattern]
+            table = existing[0] if existing else {}
+            if not existing:
                 self._patterns.append((regex, table))
         else:
             table = self._exact.setdefault(path, {})
@@ -209,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the per-request access log."""
 
     def _dispatch(self) -> None:

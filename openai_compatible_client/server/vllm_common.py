@@ -126,7 +126,9 @@ def parse_body(request: Request, kinds: FieldKinds, required: tuple[str, ...] = 
     if media != "application/json":
         raise validation_failure_text("Unsupported Media Type: Only 'application/json' is allowed")
     if not request.body.strip():
-        raise validation_failure([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}], "body")
+        raise validation_failure(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}], "body"
+        )
     if request.json_error is not None:
         error = {
             "type": "json_invalid",

@@ -350,7 +350,9 @@ def _chat_events(
         for index in range(n):
             choice: dict[str, Any] = {"index": index, "delta": delta}
             choice["logprobs"] = (
-                {"content": [_logprob_entry(piece, top)]} if body.get("logprobs") and piece is not None else None
+                {"content": [_logprob_entry(piece, top)]}
+                if body.get("logprobs") and piece is not None
+                else None
             )
             choice["finish_reason"] = output.finish_reason if last and attach_finish else None
             if last and attach_finish:
@@ -459,7 +461,12 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
     """``POST /v1/completions``."""
     body = parse_body(request, COMPLETION_KINDS)
     if body.get("prompt") is None and body.get("prompt_embeds") is None:
-        error = {"type": "value_error", "loc": ("body",), "msg": "Value error, Either prompt or prompt_embeds must be provided and non-empty.", "input": body}  # noqa: E501
+        error = {
+            "type": "value_error",
+            "loc": ("body",),
+            "msg": "Value error, Either prompt or prompt_embeds must be provided and non-empty.",
+            "input": body,
+        }
         raise validation_failure([error], "body")
     _check_common(body)
     model = ctx.check_model(body.get("model"))
@@ -471,7 +478,9 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
         raise bad_request("suffix is not currently supported", "suffix")
     logprobs = body.get("logprobs")
     if logprobs is not None and logprobs > 20:
-        raise bad_request(f"Requested sample logprobs of {logprobs}, which is greater than max allowed: 20", "logprobs")
+        raise bad_request(
+            f"Requested sample logprobs of {logprobs}, which is greater than max allowed: 20", "logprobs"
+        )
     prompts = _prompts(ctx, body.get("prompt"))
     for prompt in prompts:
         ctx.check_length(prompt.tokens)
@@ -488,10 +497,12 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
     prompt_tokens = sum(p.tokens for p in prompts)
     completion_tokens = sum(o.tokens for o in outputs) * n
     if body.get("stream"):
-        events = _completion_events(ctx, body, cid, model, prompts, outputs, n, prompt_tokens, completion_tokens)
+        events = _completion_events(
+            ctx, body, cid, model, prompts, outputs, n, prompt_tokens, completion_tokens
+        )
         return sse_response(events)
     choices = []
-    for i, (prompt, output) in enumerate(zip(prompts, outputs)):
+    for i, (prompt, output) in enumerate(zip(prompts, outputs, strict=True)):
         text = (prompt.text if echo else "") + output.text
         lp = None
         if logprobs is not None:
@@ -540,7 +551,7 @@ def _completion_events(
     include_usage = bool(options.get("include_usage"))
     echo = bool(body.get("echo"))
     logprobs = body.get("logprobs")
-    for i, (prompt, output) in enumerate(zip(prompts, outputs)):
+    for i, (prompt, output) in enumerate(zip(prompts, outputs, strict=True)):
         pieces = list(output.pieces) or [""]
         if echo:
             pieces[0] = prompt.text + pieces[0]

@@ -52,7 +52,7 @@ def detokenize(ctx: VLLMContext, request: Request) -> Response:
     """``POST /detokenize``."""
     body = parse_body(request, {"model": "str", "tokens": "list"}, required=("tokens",))
     ctx.check_model(body.get("model"))
-    errors = []
+    errors: list[dict[str, Any]] = []
     for index, token in enumerate(body["tokens"]):
         if not isinstance(token, int) or isinstance(token, bool):
             errors.append(
@@ -89,7 +89,9 @@ def _score_text(value: Any) -> str:
         return value
     if isinstance(value, dict) and isinstance(value.get("content"), list):
         return " ".join(
-            str(p.get("text", "")) for p in value["content"] if isinstance(p, dict) and p.get("type") == "text"
+            str(p.get("text", ""))
+            for p in value["content"]
+            if isinstance(p, dict) and p.get("type") == "text"
         )
     raise bad_request("Each score input must be a string or an object with 'content'.", None)
 
@@ -104,7 +106,7 @@ def relevance(query: str, document: str) -> float:
     Identical texts score highest; a document that repeats the query's words scores higher.
     """
     a, b = embedding(query, 16), embedding(document, 16)
-    cosine = sum(x * y for x, y in zip(a, b))
+    cosine = sum(x * y for x, y in zip(a, b, strict=True))
     shared = len(set(query.lower().split()) & set(document.lower().split()))
     return to_float32(1 / (1 + math.exp(-(2 * cosine + shared))))
 
@@ -128,16 +130,22 @@ def score(ctx: VLLMContext, request: Request) -> Response:
     if len(left) != len(right) or not right:
         raise bad_request(f"Input lengths must be either 1:1, 1:N or N:N, got {len(left)}:{len(right)}.")
     data = [
-        {"index": i, "object": "score", "score": relevance(q, d)} for i, (q, d) in enumerate(zip(left, right))
+        {"index": i, "object": "score", "score": relevance(q, d)}
+        for i, (q, d) in enumerate(zip(left, right, strict=True))
     ]
-    tokens = sum(_pair_tokens(q, d) for q, d in zip(left, right))
+    tokens = sum(_pair_tokens(q, d) for q, d in zip(left, right, strict=True))
     result = {
         "id": "score-" + request_id(request, body),
         "object": "list",
         "created": now(),
         "model": model,
         "data": data,
-        "usage": {"prompt_tokens": tokens, "total_tokens": tokens, "completion_tokens": 0, "prompt_tokens_details": None},
+        "usage": {
+            "prompt_tokens": tokens,
+            "total_tokens": tokens,
+            "completion_tokens": 0,
+            "prompt_tokens_details": None,
+        },
     }
     return Response(200, json_bytes(result), "application/json")
 
@@ -148,7 +156,7 @@ def rerank(ctx: VLLMContext, request: Request) -> Response:
     model = ctx.check_model(body.get("model"))
     query = _score_text(body["query"])
     documents = _as_list(body["documents"])
-    scored = []
+    scored: list[dict[str, Any]] = []
     tokens = 0
     for index, document in enumerate(documents):
         text = _score_text(document)
@@ -204,7 +212,9 @@ def _audio(ctx: VLLMContext, request: Request, task: str) -> AnyResponse:
     if response_format not in _AUDIO_FORMATS or (task == "translate" and response_format == "diarized_json"):
         raise bad_request(f"Unsupported response_format: {response_format}", "response_format")
     if response_format in ("srt", "vtt"):
-        raise bad_request("Currently only support response_format `text`, `json` or `verbose_json`", "response_format")
+        raise bad_request(
+            "Currently only support response_format `text`, `json` or `verbose_json`", "response_format"
+        )
     stream = _truthy(_form_value(form, "stream"))
     if stream and response_format in ("verbose_json", "diarized_json"):
         raise bad_request(f"Streaming is not supported for response_format `{response_format}`.", "stream")
@@ -261,7 +271,9 @@ def _audio(ctx: VLLMContext, request: Request, task: str) -> AnyResponse:
     return Response(200, json_bytes(verbose), "application/json")
 
 
-def _audio_events(rid: str, model: str, task: str, text: str, include_usage: bool) -> Iterator[dict[str, Any]]:
+def _audio_events(
+    rid: str, model: str, task: str, text: str, include_usage: bool
+) -> Iterator[dict[str, Any]]:
     created = now()
     kind = "transcription.chunk" if task == "transcribe" else "translation.chunk"
     pieces = split_tokens(text)

@@ -65,7 +65,11 @@ def pooling_items(ctx: VLLMContext, body: dict[str, Any]) -> list[Item]:
     special = body.get("add_special_tokens", True) is not False
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         return [_conversation(ctx, value)]
-    if isinstance(value, list) and value and all(isinstance(v, list) and v and isinstance(v[0], dict) for v in value):
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, list) and v and isinstance(v[0], dict) for v in value)
+    ):
         return [_conversation(ctx, v) for v in value]
     if isinstance(value, list) and value and not all(isinstance(v, int) for v in value):
         return [_plain(ctx, v, special) for v in value]
@@ -95,7 +99,12 @@ def _pack(vec: list[float]) -> bytes:
 
 def _usage(items: list[Item]) -> dict[str, Any]:
     total = sum(i.tokens for i in items)
-    return {"prompt_tokens": total, "total_tokens": total, "completion_tokens": 0, "prompt_tokens_details": None}
+    return {
+        "prompt_tokens": total,
+        "total_tokens": total,
+        "completion_tokens": 0,
+        "prompt_tokens_details": None,
+    }
 
 
 def _encoding(body: dict[str, Any]) -> str:
@@ -153,7 +162,14 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
         }
         for index, vec in enumerate(vectors)
     ]
-    result = {"id": rid, "object": "list", "created": created, "model": model, "data": data, "usage": _usage(items)}
+    result = {
+        "id": rid,
+        "object": "list",
+        "created": created,
+        "model": model,
+        "data": data,
+        "usage": _usage(items),
+    }
     return Response(200, json_bytes(result), "application/json")
 
 
@@ -187,7 +203,14 @@ def pooling(ctx: VLLMContext, request: Request) -> Response:
             value = base64.b64encode(_pack(value)).decode()
         data.append({"index": index, "object": "pooling", "data": value})
     rid = "pooling-" + request_id(request, body)
-    result = {"id": rid, "object": "list", "created": now(), "model": model, "data": data, "usage": _usage(items)}
+    result = {
+        "id": rid,
+        "object": "list",
+        "created": now(),
+        "model": model,
+        "data": data,
+        "usage": _usage(items),
+    }
     return Response(200, json_bytes(result), "application/json")
 
 
@@ -213,5 +236,12 @@ def classify(ctx: VLLMContext, request: Request) -> Response:
         label = LABELS[0] if probs[0] >= probs[1] else LABELS[1]
         data.append({"index": index, "label": label, "probs": probs, "num_classes": len(probs)})
     rid = "classify-" + request_id(request, body)
-    result = {"id": rid, "object": "list", "created": now(), "model": model, "data": data, "usage": _usage(items)}
+    result = {
+        "id": rid,
+        "object": "list",
+        "created": now(),
+        "model": model,
+        "data": data,
+        "usage": _usage(items),
+    }
     return Response(200, json_bytes(result), "application/json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.support.reference import RunningServer
 
 OK = [{"role": "user", "content": "hi"}]
 TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
-HUGE_PNG = PNG_1PX + "A" * (2 * 1024 * 1024)
+HUGE_PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(21 * 1024 * 1024)).decode()
 
 
 def chat(**kwargs: Any) -> Callable[[OpenAICompatibleClient], Any]:

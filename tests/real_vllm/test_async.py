@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from openai.types.chat import ChatCompletion
 
-from .conftest import Server
+from .servers import Server, async_client
 
 pytestmark = pytest.mark.real_vllm
 
@@ -16,24 +15,33 @@ QUESTION = [{"role": "user", "content": "What is 2+2?"}]
 CONCURRENT = 20
 
 
-async def test_async_n_2(achat: Any, chat_server: Server) -> None:
-    response = await achat.chat.completions.create(
-        model=chat_server.model, messages=QUESTION, n=2, temperature=0.9, seed=1, max_tokens=8
-    )
+async def test_async_n_2(chat_server: Server) -> None:
+    achat = async_client(chat_server)
+    try:
+        response = await achat.chat.completions.create(
+            model=chat_server.model, messages=QUESTION, n=2, temperature=0.9, seed=1, max_tokens=8
+        )
+    finally:
+        await achat.close()
 
     assert isinstance(response, ChatCompletion)
     assert [choice.index for choice in response.choices] == [0, 1]
     assert all(choice.message.content for choice in response.choices)
 
 
-async def test_async_twenty_concurrent_requests(achat: Any, chat_server: Server) -> None:
+async def test_async_twenty_concurrent_requests(chat_server: Server) -> None:
+    achat = async_client(chat_server)
+
     async def one(i: int) -> ChatCompletion:
         result: ChatCompletion = await achat.chat.completions.create(
             model=chat_server.model, messages=QUESTION, temperature=0, max_tokens=8, user=f"u{i}"
         )
         return result
 
-    responses = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(CONCURRENT))), timeout=100)
+    try:
+        responses = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(CONCURRENT))), timeout=100)
+    finally:
+        await achat.close()
 
     raw = chat_server.post(
         "/v1/chat/completions",
@@ -44,16 +52,20 @@ async def test_async_twenty_concurrent_requests(achat: Any, chat_server: Server)
     assert len({r.id for r in responses}) == CONCURRENT
 
 
-async def test_async_stream(achat: Any, chat_server: Server) -> None:
-    stream = await achat.chat.completions.create(
-        model=chat_server.model,
-        messages=QUESTION,
-        stream=True,
-        stream_options={"include_usage": True},
-        temperature=0,
-        max_tokens=16,
-    )
-    chunks = [chunk async for chunk in stream]
+async def test_async_stream(chat_server: Server) -> None:
+    achat = async_client(chat_server)
+    try:
+        stream = await achat.chat.completions.create(
+            model=chat_server.model,
+            messages=QUESTION,
+            stream=True,
+            stream_options={"include_usage": True},
+            temperature=0,
+            max_tokens=16,
+        )
+        chunks = [chunk async for chunk in stream]
+    finally:
+        await achat.close()
 
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     raw = chat_server.post(
@@ -65,9 +77,7 @@ async def test_async_stream(achat: Any, chat_server: Server) -> None:
 
 
 async def test_async_embeddings(pooling_server: Server) -> None:
-    from openai_compatible_client import AsyncOpenAICompatibleClient
-
-    client = AsyncOpenAICompatibleClient(base_url=pooling_server.v1, api_key="none", platform="vllm")
+    client = async_client(pooling_server)
     try:
         response = await client.embeddings.create(model=pooling_server.model, input=["a", "b"])
     finally:

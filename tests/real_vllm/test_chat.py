@@ -9,7 +9,7 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from .conftest import Server
+from .servers import Server
 
 pytestmark = pytest.mark.real_vllm
 
@@ -82,7 +82,9 @@ def test_stream_with_usage_reassembles_the_greedy_answer(chat: Any, chat_server:
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
     raw = raw_chat(chat_server, messages=QUESTION, **GREEDY)
     assert text == raw["choices"][0]["message"]["content"]
-    finish = [chunk.choices[0].finish_reason for chunk in chunks if chunk.choices and chunk.choices[0].finish_reason]
+    finish = [
+        chunk.choices[0].finish_reason for chunk in chunks if chunk.choices and chunk.choices[0].finish_reason
+    ]
     assert finish == [raw["choices"][0]["finish_reason"]]
     usage = [chunk.usage for chunk in chunks if chunk.usage is not None]
     assert usage, "no chunk carried usage although include_usage was asked"
@@ -110,13 +112,19 @@ def test_response_format_json_schema(chat: Any, chat_server: Server) -> None:
     messages = [{"role": "user", "content": "Give a person with a name and an age as JSON."}]
     response_format = {"type": "json_schema", "json_schema": {"name": "person", "schema": PERSON_SCHEMA}}
     response = chat.chat.completions.create(
-        model=chat_server.model, messages=messages, response_format=response_format, temperature=0, max_tokens=60
+        model=chat_server.model,
+        messages=messages,
+        response_format=response_format,
+        temperature=0,
+        max_tokens=60,
     )
 
     person = json.loads(response.choices[0].message.content)
     assert set(person) == {"name", "age"}
     assert isinstance(person["name"], str) and isinstance(person["age"], int)
-    raw = raw_chat(chat_server, messages=messages, response_format=response_format, temperature=0, max_tokens=60)
+    raw = raw_chat(
+        chat_server, messages=messages, response_format=response_format, temperature=0, max_tokens=60
+    )
     assert response.choices[0].message.content == raw["choices"][0]["message"]["content"]
 
 
@@ -176,7 +184,12 @@ def test_required_tool_call(chat: Any, chat_server: Server) -> None:
     assert calls[0].function.name == "get_weather"
     assert calls[0].id and calls[0].type == "function"
     raw = raw_chat(
-        chat_server, messages=messages, tools=[WEATHER_TOOL], tool_choice="required", temperature=0, max_tokens=60
+        chat_server,
+        messages=messages,
+        tools=[WEATHER_TOOL],
+        tool_choice="required",
+        temperature=0,
+        max_tokens=60,
     )
     raw_call = raw["choices"][0]["message"]["tool_calls"][0]["function"]
     assert calls[0].function.name == raw_call["name"]
@@ -223,7 +236,9 @@ def test_chat_logprobs(chat: Any, chat_server: Server) -> None:
     content = response.choices[0].logprobs.content
     assert content and all(len(entry.top_logprobs) == 2 for entry in content)
     raw = raw_chat(chat_server, messages=QUESTION, logprobs=True, top_logprobs=2, temperature=0, max_tokens=5)
-    assert [entry.token for entry in content] == [e["token"] for e in raw["choices"][0]["logprobs"]["content"]]
+    assert [entry.token for entry in content] == [
+        e["token"] for e in raw["choices"][0]["logprobs"]["content"]
+    ]
 
 
 def test_unknown_model_is_not_found(chat: Any) -> None:
@@ -247,7 +262,9 @@ def test_over_long_prompt_is_bad_request_with_server_text(chat: Any, chat_server
     assert isinstance(caught.value, openai.BadRequestError)
     assert caught.value.status_code == 400
     raw = chat_server.post(
-        "/v1/chat/completions", {"model": chat_server.model, "messages": messages, "max_tokens": 4}, expect=400
+        "/v1/chat/completions",
+        {"model": chat_server.model, "messages": messages, "max_tokens": 4},
+        expect=400,
     )
     server_text = raw["error"]["message"]
     assert "context length" in server_text
@@ -258,9 +275,9 @@ def test_over_long_prompt_is_bad_request_with_server_text(chat: Any, chat_server
 def test_wrong_api_key_is_authentication_error(chat_server: Server) -> None:
     from openai_compatible_client import OpenAICompatibleClient, errors
 
-    with OpenAICompatibleClient(base_url=chat_server.v1, api_key="wrong-key", platform="vllm") as client:
-        with pytest.raises(errors.AuthenticationError) as caught:
-            client.chat.completions.create(model=chat_server.model, messages=QUESTION, max_tokens=4)
+    client = OpenAICompatibleClient(base_url=chat_server.v1, api_key="wrong-key", platform="vllm")
+    with client, pytest.raises(errors.AuthenticationError) as caught:
+        client.chat.completions.create(model=chat_server.model, messages=QUESTION, max_tokens=4)
 
     assert isinstance(caught.value, openai.AuthenticationError)
     assert caught.value.status_code == 401

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from openai.types import Completion
 
-from .conftest import Server
+from .servers import Server
 
 pytestmark = pytest.mark.real_vllm
 
@@ -28,7 +28,9 @@ def test_completion_with_top_k_matches_raw(chat: Any, chat_server: Server) -> No
     raw = raw_completion(chat_server, max_tokens=8, temperature=0, top_k=5)
     assert response.choices[0].text == raw["choices"][0]["text"]
     assert response.choices[0].finish_reason == raw["choices"][0]["finish_reason"]
-    assert response.usage is not None and response.usage.completion_tokens == raw["usage"]["completion_tokens"]
+    assert (
+        response.usage is not None and response.usage.completion_tokens == raw["usage"]["completion_tokens"]
+    )
 
 
 def test_top_k_one_is_greedy(chat: Any, chat_server: Server) -> None:
@@ -36,11 +38,16 @@ def test_top_k_one_is_greedy(chat: Any, chat_server: Server) -> None:
         model=chat_server.model, prompt=PROMPT, max_tokens=8, temperature=1.0, seed=3, extra_body={"top_k": 1}
     )
 
-    assert response.choices[0].text == raw_completion(chat_server, max_tokens=8, temperature=0)["choices"][0]["text"]
+    assert (
+        response.choices[0].text
+        == raw_completion(chat_server, max_tokens=8, temperature=0)["choices"][0]["text"]
+    )
 
 
 def test_completion_logprobs(chat: Any, chat_server: Server) -> None:
-    response = chat.completions.create(model=chat_server.model, prompt=PROMPT, max_tokens=5, temperature=0, logprobs=3)
+    response = chat.completions.create(
+        model=chat_server.model, prompt=PROMPT, max_tokens=5, temperature=0, logprobs=3
+    )
 
     logprobs = response.choices[0].logprobs
     raw = raw_completion(chat_server, max_tokens=5, temperature=0, logprobs=3)["choices"][0]["logprobs"]
@@ -77,7 +84,13 @@ def test_completion_stop_sequence(chat: Any, chat_server: Server) -> None:
 
     raw = chat_server.post(
         "/v1/completions",
-        {"model": chat_server.model, "prompt": "1, 2, 3, 4,", "max_tokens": 20, "temperature": 0, "stop": [" 7"]},
+        {
+            "model": chat_server.model,
+            "prompt": "1, 2, 3, 4,",
+            "max_tokens": 20,
+            "temperature": 0,
+            "stop": [" 7"],
+        },
     )
     assert response.choices[0].text == raw["choices"][0]["text"]
     assert " 7" not in response.choices[0].text

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 
-from .conftest import Server
+from .servers import Server, close
 
 pytestmark = pytest.mark.real_vllm
 
@@ -95,7 +94,9 @@ def test_bind_tools_required(chat_server: Server) -> None:
         """Current weather of a city."""
         return f"sunny in {city}"
 
-    model = chat_model(chat_server, temperature=0, max_tokens=60).bind_tools([get_weather], tool_choice="required")
+    model = chat_model(chat_server, temperature=0, max_tokens=60).bind_tools(
+        [get_weather], tool_choice="required"
+    )
     message = model.invoke("What is the weather in Paris?")
     # The tiny model may fill the arguments with a bare string, which LangChain files under
     # invalid_tool_calls; either way the call to get_weather must come through.
@@ -111,9 +112,9 @@ def test_embeddings_match_raw(pooling_server: Server) -> None:
     query = model.embed_query("first document")
 
     raw = pooling_server.post("/v1/embeddings", {"model": pooling_server.model, "input": texts})
-    for vector, item in zip(vectors, raw["data"]):
-        assert all(math.isclose(a, b, abs_tol=1e-5) for a, b in zip(vector, item["embedding"]))
-    assert all(math.isclose(a, b, abs_tol=1e-5) for a, b in zip(query, raw["data"][0]["embedding"]))
+    for vector, item in zip(vectors, raw["data"], strict=True):
+        assert close(vector, item["embedding"])
+    assert close(query, raw["data"][0]["embedding"])
 
 
 async def test_async_embeddings(pooling_server: Server) -> None:

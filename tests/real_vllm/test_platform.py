@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Server
+from .servers import Server
 
 pytestmark = pytest.mark.real_vllm
 
@@ -38,7 +38,9 @@ def test_tokenizer_encode_chat_messages(chat: Any, chat_server: Server) -> None:
 
 
 def test_tokenizer_decode_round_trip(chat: Any, chat_server: Server) -> None:
-    tokens = chat_server.post("/tokenize", {"model": chat_server.model, "prompt": "Round trip text."})["tokens"]
+    tokens = chat_server.post("/tokenize", {"model": chat_server.model, "prompt": "Round trip text."})[
+        "tokens"
+    ]
     response = chat.tokenizer.decode(model=chat_server.model, tokens=tokens)
 
     raw = chat_server.post("/detokenize", {"model": chat_server.model, "tokens": tokens})

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pytest
 from openai.types import CreateEmbeddingResponse
 
-from .conftest import Server
+from .servers import Server, close
 
 pytestmark = pytest.mark.real_vllm
 
 TEXTS = ["The cat sits on the mat.", "A dog runs in the park.", "Stock markets fell today."]
 QUERY = "Where is the cat?"
-
-
-def close(a: list[float], b: list[float], tol: float = 1e-5) -> bool:
-    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=tol, abs_tol=tol) for x, y in zip(a, b))
 
 
 def test_embeddings_match_raw_vectors(pooling: Any, pooling_server: Server) -> None:
@@ -26,7 +21,7 @@ def test_embeddings_match_raw_vectors(pooling: Any, pooling_server: Server) -> N
     assert isinstance(response, CreateEmbeddingResponse)
     raw = pooling_server.post("/v1/embeddings", {"model": pooling_server.model, "input": TEXTS})
     assert [item.index for item in response.data] == [0, 1, 2]
-    for item, raw_item in zip(response.data, raw["data"]):
+    for item, raw_item in zip(response.data, raw["data"], strict=True):
         assert len(item.embedding) == 384
         assert close(item.embedding, raw_item["embedding"])
     assert response.usage.prompt_tokens == raw["usage"]["prompt_tokens"]
@@ -42,7 +37,9 @@ def test_single_string_embedding(pooling: Any, pooling_server: Server) -> None:
 
 
 def test_base64_embeddings_decode_to_the_same_vectors(pooling: Any, pooling_server: Server) -> None:
-    response = pooling.embeddings.create(model=pooling_server.model, input=TEXTS[:2], encoding_format="base64")
+    response = pooling.embeddings.create(
+        model=pooling_server.model, input=TEXTS[:2], encoding_format="base64"
+    )
 
     raw = pooling_server.post("/v1/embeddings", {"model": pooling_server.model, "input": TEXTS[:2]})
     embedding = response.data[0].embedding
@@ -61,7 +58,7 @@ def test_pooling_matches_raw(pooling: Any, pooling_server: Server) -> None:
     raw = pooling_server.post("/pooling", {"model": pooling_server.model, "input": TEXTS[:2]})
     data = response["data"]
     assert len(data) == 2
-    for item, raw_item in zip(data, raw["data"]):
+    for item, raw_item in zip(data, raw["data"], strict=True):
         assert item["index"] == raw_item["index"]
         assert close(item["data"], raw_item["data"])
     assert response["usage"]["prompt_tokens"] == raw["usage"]["prompt_tokens"]
@@ -104,7 +101,7 @@ def test_classification_probabilities(classify: Any, classify_server: Server) ->
     raw = classify_server.post("/classify", {"model": classify_server.model, "input": inputs})
     data = response["data"]
     assert len(data) == 2
-    for item, raw_item in zip(data, raw["data"]):
+    for item, raw_item in zip(data, raw["data"], strict=True):
         assert item["num_classes"] == 2
         assert close(item["probs"], raw_item["probs"], tol=1e-3)
         assert all(0.0 <= p <= 1.0 for p in item["probs"])

@@ -107,7 +107,8 @@ def answer(path: str, body: Any) -> tuple[str, Any]:
             return "json", _openai("chat.completion", "chatcmpl-1", model, [choice], usage)
         events = [_openai("chat.completion.chunk", "chatcmpl-1", model, [_delta({"role": "assistant"})])]
         events += [
-            _openai("chat.completion.chunk", "chatcmpl-1", model, [_delta({"content": p})]) for p in _pieces(text)
+            _openai("chat.completion.chunk", "chatcmpl-1", model, [_delta({"content": p})])
+            for p in _pieces(text)
         ]
         events.append(_openai("chat.completion.chunk", "chatcmpl-1", model, [_delta({}, "stop")]))
         return "sse", [*events, "[DONE]"]
@@ -119,7 +120,9 @@ def answer(path: str, body: Any) -> tuple[str, Any]:
             _openai("text_completion", "cmpl-1", model, [{"index": 0, "text": p, "finish_reason": None}])
             for p in _pieces(text)
         ]
-        events.append(_openai("text_completion", "cmpl-1", model, [{"index": 0, "text": "", "finish_reason": "stop"}]))
+        events.append(
+            _openai("text_completion", "cmpl-1", model, [{"index": 0, "text": "", "finish_reason": "stop"}])
+        )
         return "sse", [*events, "[DONE]"]
     if path == "/v1/embeddings":
         data = [{"object": "embedding", "index": 0, "embedding": [0.25, -0.5, 1.0]}]
@@ -134,7 +137,14 @@ def answer(path: str, body: Any) -> tuple[str, Any]:
         def part(piece: str) -> Any:
             return {"role": "assistant", "content": piece} if field == "message" else piece
 
-        final = {"model": model, "created_at": stamp, field: part(""), "done": True, "done_reason": "stop", **counts}
+        final = {
+            "model": model,
+            "created_at": stamp,
+            field: part(""),
+            "done": True,
+            "done_reason": "stop",
+            **counts,
+        }
         if not ollama_stream:
             return "json", {**final, field: part(text)}
         lines = [{"model": model, "created_at": stamp, field: part(p), "done": False} for p in _pieces(text)]
@@ -152,13 +162,29 @@ def answer(path: str, body: Any) -> tuple[str, Any]:
         ]
         return ("ndjson", lines) if ollama_stream else ("json", {"status": "success"})
     if path == "/api/show":
-        details = {"format": "gguf", "family": "llama", "parameter_size": "3.2B", "quantization_level": "Q4_K_M"}
-        return "json", {"modelfile": "FROM x", "parameters": "", "template": "{{ .Prompt }}", "details": details}
+        details = {
+            "format": "gguf",
+            "family": "llama",
+            "parameter_size": "3.2B",
+            "quantization_level": "Q4_K_M",
+        }
+        return "json", {
+            "modelfile": "FROM x",
+            "parameters": "",
+            "template": "{{ .Prompt }}",
+            "details": details,
+        }
     return "json", {"ok": True, "path": path}
 
 
 def _openai(obj: str, ident: str, model: str, choices: list[Any], usage: Any = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": ident, "object": obj, "created": 1700000000, "model": model, "choices": choices}
+    out: dict[str, Any] = {
+        "id": ident,
+        "object": obj,
+        "created": 1700000000,
+        "model": model,
+        "choices": choices,
+    }
     if usage is not None:
         out["usage"] = usage
     return out
@@ -172,7 +198,13 @@ def error_body(platform: str, status: int, message: str) -> dict[str, Any]:
     """The platform's error body for a status."""
     if platform == "ollama":
         return {"error": message}
-    return {"error": {"message": message, "type": "InternalServerError" if status >= 500 else "Error", "code": status}}
+    return {
+        "error": {
+            "message": message,
+            "type": "InternalServerError" if status >= 500 else "Error",
+            "code": status,
+        }
+    }
 
 
 def _platform(path: str) -> str:
@@ -304,7 +336,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- answers
 
-    def _json(self, status: int, value: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
+    def _json(
+        self, status: int, value: Any, headers: dict[str, str] | None = None, raw: bytes | None = None
+    ) -> None:
         data = raw if raw is not None else json.dumps(value).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -446,7 +480,9 @@ class Handler(BaseHTTPRequestHandler):
         upstream = urlsplit(self.server.state.upstream or "")
         conn: http.client.HTTPConnection | None = getattr(self.server.local, "conn", None)
         if conn is None:
-            conn = http.client.HTTPConnection(upstream.hostname or "127.0.0.1", upstream.port or 80, timeout=60)
+            conn = http.client.HTTPConnection(
+                upstream.hostname or "127.0.0.1", upstream.port or 80, timeout=60
+            )
             self.server.local.conn = conn
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
         try:

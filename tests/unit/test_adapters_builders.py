@@ -27,7 +27,9 @@ def official_request(call: Callable[[official.Client], Any]) -> httpx.Request:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, json={"status": "success", "embedding": [0.0], "done": True})
+        return httpx.Response(
+            200, json={"status": "success", "embedding": [0.0], "done": True, "model_info": {}, "models": []}
+        )
 
     client = official.Client(host="http://127.0.0.1:11434", transport=httpx.MockTransport(handler))
     try:

@@ -187,6 +187,25 @@ def _cmd_tour(args: argparse.Namespace) -> int:
                     model=model, prompt="Why is the sky blue?", max_tokens=16
                 )
                 print(f"completion: {completion.choices[0].text!r} ({completion.choices[0].finish_reason})")
+                weather = {
+                    "type": "function",
+                    "function": {
+                        "name": "get_weather",
+                        "parameters": {
+                            "type": "object",
+                            "properties": {"city": {"type": "string"}},
+                            "required": ["city"],
+                        },
+                    },
+                }
+                tool_answer = client.chat.completions.create(
+                    model=model,
+                    messages=[{"role": "user", "content": "get_weather city=Paris"}],
+                    tools=[weather],
+                )
+                call = (tool_answer.choices[0].message.tool_calls or [None])[0]
+                if call is not None and hasattr(call, "function"):
+                    print(f"tool call: {call.function.name}({call.function.arguments}) id={call.id}")
                 embedding = client.embeddings.create(model=model, input=["the tour", "works"])
                 dims = [len(item.embedding) for item in embedding.data]
                 print(f"embeddings: {len(embedding.data)} vectors of {dims[0]} dimensions")

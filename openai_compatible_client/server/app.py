@@ -52,12 +52,14 @@ class ReferenceServer:
         self._host = host
         self._port = port
         self._http: HTTPServerThread | None = None
+        self._bound_port: int | None = None
 
     def bind(self) -> None:
         """Open the listening socket (done by :meth:`start` if needed)."""
         if self._http is None:
             headers = [("server", "uvicorn")] if self.platform == "vllm" else []
             self._http = HTTPServerThread(self.app, self._host, self._port, headers)
+            self._bound_port = self._http.address[1]
 
     def start(self) -> ReferenceServer:
         """Bind and serve in a background thread; returns ``self``."""
@@ -74,10 +76,10 @@ class ReferenceServer:
 
     @property
     def port(self) -> int:
-        """The bound port."""
-        if self._http is None:
+        """The bound port (still known after :meth:`stop`)."""
+        if self._bound_port is None:
             raise RuntimeError("the server is not bound yet; call start()")
-        return self._http.address[1]
+        return self._bound_port
 
     @property
     def base_url(self) -> str:

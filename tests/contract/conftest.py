@@ -11,9 +11,7 @@ from tests.support.reference import RunningServer, start_reference_server
 
 VLLM_MODEL = "NousResearch/Meta-Llama-3-8B-Instruct"
 OLLAMA_MODEL = "llama3.2"
-PNG_1PX = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,14 @@ def _method(client: Any, path: str) -> Any:
     return target
 
 
-def invoke(mode: str, base_url: str, platform: str, path: str, client_args: dict[str, Any] | None = None,
-           **kwargs: Any) -> Any:
+def invoke(
+    mode: str,
+    base_url: str,
+    platform: str,
+    path: str,
+    client_args: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Any:
     """Call ``client.<path>(**kwargs)``; a stream is read to the end and returned as a list."""
     settings = {"max_retries": 0, **(client_args or {})}
     if mode == "sync":

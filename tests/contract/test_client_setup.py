@@ -25,7 +25,7 @@ def test_auto_detects_each_platform(vllm: RunningServer, ollama: RunningServer) 
 
 
 def test_auto_names_the_unreachable_server() -> None:
-    with pytest.raises(APIConnectionError, match="cannot connect to http://127.0.0.1:9/api/version"):
+    with pytest.raises(APIConnectionError, match=r"cannot connect to http://127\.0\.0\.1:9/api/version"):
         OpenAICompatibleClient(base_url="http://127.0.0.1:9", platform="auto", connect_timeout=1)
 
 
@@ -52,17 +52,25 @@ async def test_async_client_context_and_concurrency(vllm: RunningServer) -> None
     import asyncio
 
     async with AsyncOpenAICompatibleClient(base_url=vllm.base_url, platform="vllm") as client:
-        answers = await asyncio.gather(*(
-            client.chat.completions.create(model=VLLM_MODEL, messages=[{"role": "user", "content": f"n{i}"}])
-            for i in range(20)
-        ))
+        answers = await asyncio.gather(
+            *(
+                client.chat.completions.create(
+                    model=VLLM_MODEL, messages=[{"role": "user", "content": f"n{i}"}]
+                )
+                for i in range(20)
+            )
+        )
     assert [a.choices[0].message.content for a in answers] == [f"You said: n{i}" for i in range(20)]
 
 
 def test_settings_from_environment_and_secrets() -> None:
-    config = ClientConfig.from_env(environ={"VLLM_BASE_URL": "http://gpu:8000/v1", "VLLM_API_KEY": "sk-secret-1"})
+    config = ClientConfig.from_env(
+        environ={"VLLM_BASE_URL": "http://gpu:8000/v1", "VLLM_API_KEY": "sk-secret-1"}
+    )
     assert (config.platform, config.root_url, config.secret()) == ("vllm", "http://gpu:8000", "sk-secret-1")
-    ollama = ClientConfig.from_env(environ={"OLLAMA_HOST": "127.0.0.1:11500", "OPENAI_API_KEY": "sk-secret-2"})
+    ollama = ClientConfig.from_env(
+        environ={"OLLAMA_HOST": "127.0.0.1:11500", "OPENAI_API_KEY": "sk-secret-2"}
+    )
     assert (ollama.platform, ollama.base_url) == ("ollama", "http://127.0.0.1:11500")
     client = OpenAICompatibleClient(config=config)
     for text in (repr(config), str(config), repr(client), config.model_dump_json()):
@@ -78,26 +86,58 @@ def test_with_options_validates() -> None:
 
 
 def test_module_entry_point_and_console_script() -> None:
-    out = subprocess.run([sys.executable, "-m", "openai_compatible_client", "--help"], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "openai_compatible_client", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     for command in ("chat", "complete", "embed", "serve", "tour"):
         assert command in out
 
 
 def test_cli_chat_streams_against_the_server(vllm: RunningServer) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "openai_compatible_client", "chat", "hi from the cli", "--model", VLLM_MODEL,
-         "--base-url", vllm.base_url + "/v1", "--platform", "vllm"],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "openai_compatible_client",
+            "chat",
+            "hi from the cli",
+            "--model",
+            VLLM_MODEL,
+            "--base-url",
+            vllm.base_url + "/v1",
+            "--platform",
+            "vllm",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert result.stdout.strip() == "You said: hi from the cli"
 
 
 def test_cli_reports_errors_in_one_line(vllm: RunningServer) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "openai_compatible_client", "complete", "x", "--model", "nope",
-         "--base-url", vllm.base_url, "--platform", "vllm"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "openai_compatible_client",
+            "complete",
+            "x",
+            "--model",
+            "nope",
+            "--base-url",
+            vllm.base_url,
+            "--platform",
+            "vllm",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("occ: NotFoundError: vllm POST /v1/completions -> 404")

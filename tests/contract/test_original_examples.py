@@ -11,7 +11,9 @@ from tests.support.reference import RunningServer
 
 
 def test_vllm_example_chat_with_top_k(vllm: RunningServer) -> None:
-    vllm_client = OpenAICompatibleClient(base_url=vllm.base_url + "/v1", api_key="token-abc123", platform="vllm")
+    vllm_client = OpenAICompatibleClient(
+        base_url=vllm.base_url + "/v1", api_key="token-abc123", platform="vllm"
+    )
     response = vllm_client.chat.completions.create(
         model="NousResearch/Meta-Llama-3-8B-Instruct",
         messages=[{"role": "user", "content": "Hello!"}],

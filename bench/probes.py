@@ -24,12 +24,14 @@ t1 = time.perf_counter()
 if len(sys.argv) > 2:
     URL, M, MSG = sys.argv[3], "bench-model", [{"role": "user", "content": "Why is the sky blue?"}]
     exec(sys.argv[2])
-t2 = time.perf_counter()
+    t2 = time.perf_counter()
 import json
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"seconds": t1 - t0, "first_call_seconds": t2 - t0,
-                  "peak_rss_mib": int(hwm.split()[1]) / 1024,
-                  "litellm_loaded": "litellm" in sys.modules}))
+out = {"seconds": t1 - t0, "peak_rss_mib": int(hwm.split()[1]) / 1024}
+out["litellm_loaded"] = "litellm" in sys.modules
+if len(sys.argv) > 2:
+    out["first_call_seconds"] = t2 - t0
+print(json.dumps(out))
 """
 
 # The import statement a user writes (the package's public names are loaded lazily, so a bare

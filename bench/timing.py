@@ -30,32 +30,50 @@ class Samples:
         self.metrics.setdefault(name, []).extend(values)
 
 
-def _sync_calls(fn: Callable[[], Any], n: int) -> dict[str, list[float]]:
+@dataclass(frozen=True)
+class Batch:
+    """How many samples to take: at least ``min_n``, then until ``seconds`` pass, at most ``max_n``."""
+
+    min_n: int
+    max_n: int
+    seconds: float
+    per_worker: int = 1  # bursts: sequential calls per concurrent worker
+
+    def done(self, taken: int, started: float, now: float) -> bool:
+        return taken >= self.max_n or (taken >= self.min_n and now - started >= self.seconds)
+
+
+def _sync_calls(fn: Callable[[], Any], batch: Batch) -> dict[str, list[float]]:
     cpu, wall = [], []
-    for _ in range(n):
+    start = _wall()
+    while True:
         c0, w0 = _cpu(), _wall()
         fn()
         w1, c1 = _wall(), _cpu()
         cpu.append(c1 - c0)
         wall.append(w1 - w0)
-    return {"cpu": cpu, "wall": wall}
+        if batch.done(len(cpu), start, w1):
+            return {"cpu": cpu, "wall": wall}
 
 
-async def _async_calls(fn: Callable[[], Any], n: int) -> dict[str, list[float]]:
+async def _async_calls(fn: Callable[[], Any], batch: Batch) -> dict[str, list[float]]:
     cpu, wall = [], []
-    for _ in range(n):
+    start = _wall()
+    while True:
         c0, w0 = _cpu(), _wall()
         await fn()
         w1, c1 = _wall(), _cpu()
         cpu.append(c1 - c0)
         wall.append(w1 - w0)
-    return {"cpu": cpu, "wall": wall}
+        if batch.done(len(cpu), start, w1):
+            return {"cpu": cpu, "wall": wall}
 
 
-def _sync_streams(fn: Callable[[], Any], n: int) -> tuple[dict[str, list[float]], int]:
+def _sync_streams(fn: Callable[[], Any], batch: Batch) -> tuple[dict[str, list[float]], int]:
     cpu, ttfc, wall = [], [], []
     seen = 0
-    for _ in range(n):
+    start = _wall()
+    while not batch.done(len(cpu), start, _wall()):
         c0, w0 = _cpu(), _wall()
         first = 0.0
         count = 0
@@ -71,10 +89,11 @@ def _sync_streams(fn: Callable[[], Any], n: int) -> tuple[dict[str, list[float]]
     return {"cpu_per_chunk": cpu, "ttfc": ttfc, "wall": wall}, seen
 
 
-async def _async_streams(fn: Callable[[], Any], n: int) -> tuple[dict[str, list[float]], int]:
+async def _async_streams(fn: Callable[[], Any], batch: Batch) -> tuple[dict[str, list[float]], int]:
     cpu, ttfc, wall = [], [], []
     seen = 0
-    for _ in range(n):
+    start = _wall()
+    while not batch.done(len(cpu), start, _wall()):
         c0, w0 = _cpu(), _wall()
         first = 0.0
         count = 0
@@ -90,16 +109,18 @@ async def _async_streams(fn: Callable[[], Any], n: int) -> tuple[dict[str, list[
     return {"cpu_per_chunk": cpu, "ttfc": ttfc, "wall": wall}, seen
 
 
-async def _bursts(fn: Callable[[], Any], n: int, per_worker: int) -> dict[str, list[float]]:
-    """``n`` bursts of CONCURRENCY workers, each making ``per_worker`` sequential calls."""
+async def _bursts(fn: Callable[[], Any], batch: Batch) -> dict[str, list[float]]:
+    """Bursts of CONCURRENCY workers, each making ``batch.per_worker`` sequential calls."""
 
     async def worker() -> None:
-        for _ in range(per_worker):
+        for _ in range(batch.per_worker):
             await fn()
 
-    rps, cpu = [], []
-    total = CONCURRENCY * per_worker
-    for _ in range(n):
+    rps: list[float] = []
+    cpu: list[float] = []
+    total = CONCURRENCY * batch.per_worker
+    start = _wall()
+    while not batch.done(len(rps), start, _wall()):
         c0, w0 = _cpu(), _wall()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         w1, c1 = _wall(), _cpu()
@@ -154,21 +175,21 @@ class Runner:
         self.loop.run_until_complete(_drain())
         return result
 
-    def run(self, case: Case, n: int, per_worker: int = 1) -> tuple[dict[str, list[float]], int]:
+    def run(self, case: Case, batch: Batch) -> tuple[dict[str, list[float]], int]:
         """Take ``n`` timed samples of ``case``: the metric lists, and the chunks of the last stream."""
         assert case.fn is not None
         if not case.is_async:
             if case.section == STREAM:
-                return _sync_streams(case.fn, n)
-            return _sync_calls(case.fn, n), 0
+                return _sync_streams(case.fn, batch)
+            return _sync_calls(case.fn, batch), 0
         if case.section == BURST:
             result: tuple[dict[str, list[float]], int] = (
-                self.loop.run_until_complete(_bursts(case.fn, n, per_worker)),
+                self.loop.run_until_complete(_bursts(case.fn, batch)),
                 0,
             )
         elif case.section == STREAM:
-            result = self.loop.run_until_complete(_async_streams(case.fn, n))
+            result = self.loop.run_until_complete(_async_streams(case.fn, batch))
         else:
-            result = self.loop.run_until_complete(_async_calls(case.fn, n)), 0
+            result = self.loop.run_until_complete(_async_calls(case.fn, batch)), 0
         self.loop.run_until_complete(_drain())
         return result

@@ -335,13 +335,26 @@ def stream_error(*, platform: str, endpoint: str, url: str, payload: object) -> 
     return _locate(APIError(message, request, body=body), platform, endpoint)  # type: ignore[no-any-return]
 
 
-def connection_error(*, platform: str, endpoint: str, url: str, reason: str) -> APIConnectionError:
-    """Build the exception for a server that could not be reached, with how to start it."""
-    start = {
-        "ollama": "start it with `ollama serve`",
-        "vllm": "start it with `vllm serve MODEL` (or python -m vllm.entrypoints.openai.api_server)",
-    }.get(platform, "check that the server is running")
-    message = f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
+def connection_error(
+    *, platform: str, endpoint: str, url: str, reason: str, answered: bool = False
+) -> APIConnectionError:
+    """Build the exception for a server that could not be reached, with how to start it.
+
+    With ``answered=True`` the server had started answering and the connection broke mid-body.
+    """
+    if answered:
+        message = (
+            f"{platform} {endpoint}: the connection to {url} broke before the answer was complete "
+            f"({reason}). Fix: check the server's log (a restart or crash?) and any proxy between"
+        )
+    else:
+        start = {
+            "ollama": "start it with `ollama serve`",
+            "vllm": "start it with `vllm serve MODEL` (or python -m vllm.entrypoints.openai.api_server)",
+        }.get(platform, "check that the server is running")
+        message = (
+            f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
+        )
     return _locate(  # type: ignore[no-any-return]
         APIConnectionError(message=message, request=build_request(endpoint.split(" ", 1)[0], url)),
         platform,

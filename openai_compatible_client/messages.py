@@ -33,6 +33,7 @@ _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"WEBP", 8, "image/webp"),
     (b"BM", 0, "image/bmp"),
 )
+_ASSISTANT_META = frozenset({"tool_call", "tool_call_chunk", "reasoning", "thinking"})
 # Part types vLLM understands besides text and images; passed through to vLLM untouched.
 _VLLM_PASSTHROUGH_PARTS = frozenset({"input_audio", "audio_url", "video_url", "file", "image_embeds"})
 
@@ -152,10 +153,18 @@ def _part(part: Any, where: str, platform: str, max_bytes: int) -> dict[str, Any
     raise _fail(where, f"unsupported content part type {kind!r} on {platform}")
 
 
-def _content(content: Any, where: str, platform: str, max_bytes: int) -> str | list[dict[str, Any]]:
+def _content(
+    content: Any, where: str, platform: str, max_bytes: int, role: str
+) -> str | list[dict[str, Any]]:
     if isinstance(content, str):
         return content
     if isinstance(content, Sequence) and not isinstance(content, (bytes, bytearray)):
+        if role == "assistant":
+            # An assistant's history may carry its tool calls and reasoning as content blocks
+            # (LangChain does); they travel in tool_calls / are not sent back, so skip them here.
+            content = [
+                p for p in content if not (isinstance(p, Mapping) and p.get("type") in _ASSISTANT_META)
+            ]
         return [_part(p, f"{where}.content[{i}]", platform, max_bytes) for i, p in enumerate(content)]
     raise _fail(where, f"content must be a string or a list of parts, got {type(content).__name__}")
 
@@ -227,7 +236,7 @@ def prepare_messages(messages: Any, *, platform: str, max_image_bytes: int) -> l
                 raise _fail(where, "content is required (it may be null only for an assistant's tool calls)")
             clean["content"] = None
         else:
-            clean["content"] = _content(content, where, platform, max_image_bytes)
+            clean["content"] = _content(content, where, platform, max_image_bytes, role)
         if tool_calls:
             if role != "assistant":
                 raise _fail(where, "only assistant messages carry tool_calls")

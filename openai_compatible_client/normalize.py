@@ -162,7 +162,16 @@ def to_completion_chunk(payload: Any) -> Completion:
 def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbeddingResponse:
     """An embeddings answer as ``CreateEmbeddingResponse``."""
     if not platform_native:
-        return _validate(CreateEmbeddingResponse, payload)
+        body = _object(payload)
+        data = body.get("data")
+        if isinstance(data, list) and data and all(
+            isinstance(item, dict) and isinstance(item.get("embedding"), str) for item in data
+        ):
+            # encoding_format="base64": the vectors stay base64 strings, as the OpenAI SDK leaves them.
+            from openai._models import construct_type
+
+            return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=body))
+        return _validate(CreateEmbeddingResponse, body)
     body = _object(payload)
     vectors = body.get("embeddings")
     if not isinstance(vectors, list):

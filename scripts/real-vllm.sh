@@ -6,6 +6,8 @@
 #   scripts/real-vllm.sh env       # `export` lines for the tests
 #   scripts/real-vllm.sh status    # which recorded servers are alive
 #   scripts/real-vllm.sh stop      # stop only the processes this script started
+#   scripts/real-vllm.sh test [CMD...]  # start, run CMD (default: python -m pytest -m real_vllm
+#                                  # tests/real_vllm) with the env exported, always stop; CMD's status
 #
 # Settings (environment variables):
 #   OCC_REAL_VLLM_CACHE          cache directory (default: ${XDG_CACHE_HOME:-$HOME/.cache}/openai-compatible-client/real-vllm)
@@ -100,16 +102,19 @@ cmd_install() {
 server_args() {
     case "$1" in
         chat)
-            echo "--model $MODELS/smollm2 --served-model-name smollm2 --max-model-len 2048 --dtype bfloat16" \
-                "--enforce-eager --enable-auto-tool-choice --tool-call-parser hermes --api-key $API_KEY"
+            ARGS=(--model "$MODELS/smollm2" --served-model-name smollm2 --max-model-len 2048 --dtype bfloat16
+                --enforce-eager --enable-auto-tool-choice --tool-call-parser hermes --api-key "$API_KEY")
             ;;
         pooling)
-            echo "--model $MODELS/minilm --served-model-name minilm --max-model-len 256 --runner pooling" \
-                "--enforce-eager"
+            ARGS=(--model "$MODELS/minilm" --served-model-name minilm --max-model-len 256 --runner pooling
+                --enforce-eager)
             ;;
         classify)
-            echo "--model $MODELS/smollm2 --served-model-name smollm2-cls --max-model-len 2048 --dtype bfloat16" \
-                "--enforce-eager --runner pooling --convert classify"
+            # The classification head is built from the LM head rows of these two tokens; without
+            # it the new head is never loaded and /classify answers NaN scores (a 400).
+            ARGS=(--model "$MODELS/smollm2" --served-model-name smollm2-cls --max-model-len 2048 --dtype bfloat16
+                --enforce-eager --runner pooling --convert classify
+                --hf-overrides '{"classifier_from_token": ["positive", "negative"], "method": "no_post_processing"}')
             ;;
     esac
 }
@@ -127,8 +132,6 @@ print(",".join(map(str, first)), ",".join(map(str, rest)))
 EOF
 }
 SERVERS=(chat pooling classify)
-# Builds the classification head from the LM head rows of these two tokens (see docs/real-vllm.md).
-CLASSIFY_OVERRIDES='{"classifier_from_token": ["positive", "negative"], "method": "no_post_processing"}'
 
 # A recorded pid counts only while it is still a vLLM server process (guards against pid reuse).
 is_our_server() {
@@ -164,6 +167,7 @@ cmd_start() {
     mkdir -p "$RUN_DIR"
     : >"$STATE"
     local ports cores name port logf pid bind i=0 t0=$SECONDS
+    local -a ARGS
     read -r -a ports <<<"$("$VPY" "$HELPERS/free_port.py" "${#SERVERS[@]}")"
     read -r -a cores <<<"$(assign_cores)"
     echo "$API_KEY" >"$RUN_DIR/api_key"
@@ -172,19 +176,11 @@ cmd_start() {
         i=$((i + 1))
         logf="$RUN_DIR/$name.log"
         if [[ "$name" == chat ]]; then bind="${cores[0]}"; else bind="${cores[1]}"; fi
-        export VLLM_CPU_OMP_THREADS_BIND="$bind" VLLM_CACHE_ROOT="$CACHE/vllm-cache"
-        # shellcheck disable=SC2046  # server_args is a word list by design
-        if [[ "$name" == classify ]]; then
-            HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_NO_USAGE_STATS=1 \
-                setsid "$VPY" -m vllm.entrypoints.openai.api_server $(server_args "$name") \
-                --hf-overrides "$CLASSIFY_OVERRIDES" --host 127.0.0.1 --port "$port" \
-                </dev/null >"$logf" 2>&1 &
-        else
-            HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_NO_USAGE_STATS=1 \
-                setsid "$VPY" -m vllm.entrypoints.openai.api_server $(server_args "$name") \
-                --host 127.0.0.1 --port "$port" \
-                </dev/null >"$logf" 2>&1 &
-        fi
+        server_args "$name"
+        HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_CPU_OMP_THREADS_BIND="$bind" \
+            VLLM_CACHE_ROOT="$CACHE/vllm-cache" VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 \
+            setsid "$VPY" -m vllm.entrypoints.openai.api_server "${ARGS[@]}" --host 127.0.0.1 --port "$port" \
+            </dev/null >"$logf" 2>&1 &
         pid=$!
         echo "$name $pid $port $logf" >>"$STATE"
         log "started $name (pid $pid, port $port, log $logf)"
@@ -251,11 +247,43 @@ cmd_env() {
     echo "export OCC_REAL_VLLM_CLASSIFY_MODEL=smollm2-cls"
 }
 
+# Start the servers (unless they already run), run a command with the env exported, stop the
+# servers this call started (also on failure or interrupt), and exit with the command's status.
+cmd_test() {
+    local started=0 rc=0
+    if ! all_alive; then
+        started=1
+        trap 'cmd_stop' EXIT
+        trap 'exit 130' INT TERM
+        cmd_start
+    fi
+    eval "$(cmd_env)"
+    if (($# == 0)); then
+        set -- python -m pytest -m real_vllm tests/real_vllm
+    fi
+    log "running: $*"
+    "$@" || rc=$?
+    if ((started)); then
+        cmd_stop
+        trap - EXIT
+    fi
+    return "$rc"
+}
+
+usage() {
+    sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2
+}
+
 case "${1:-}" in
     install) cmd_install ;;
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
     env) cmd_env ;;
-    *) die "usage: $0 install|start|stop|status|env" ;;
+    test)
+        shift
+        cmd_test "$@"
+        ;;
+    *) usage ;;
 esac

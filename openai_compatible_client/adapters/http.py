@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 import httpx
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from openai_compatible_client import __version__
@@ -170,9 +172,16 @@ class _Base:
     def read_timeout(self, call: Call) -> float:
         return call.timeout if call.timeout is not None else self.settings.timeout
 
-    def status_error(self, call: Call, url: str, status: int, content: bytes, headers: Mapping[str, str]) -> Any:
+    def status_error(
+        self, call: Call, url: str, status: int, content: bytes, headers: Mapping[str, str]
+    ) -> Any:
         return E.error_from_response(
-            platform=call.platform, endpoint=call.endpoint, url=url, status=status, content=content, headers=headers
+            platform=call.platform,
+            endpoint=call.endpoint,
+            url=url,
+            status=status,
+            content=content,
+            headers=headers,
         )
 
     def reader(self, call: Call, url: str) -> StreamReader:
@@ -180,11 +189,15 @@ class _Base:
         return StreamReader(
             framing,
             call.terminator,
-            lambda payload: E.stream_error(platform=call.platform, endpoint=call.endpoint, url=url, payload=payload),
+            lambda payload: E.stream_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, payload=payload
+            ),
         )
 
     def incomplete(self, call: Call, url: str, items: int, reason: str) -> E.IncompleteStreamError:
-        return E.incomplete_stream(platform=call.platform, endpoint=call.endpoint, url=url, items=items, reason=reason)
+        return E.incomplete_stream(
+            platform=call.platform, endpoint=call.endpoint, url=url, items=items, reason=reason
+        )
 
     def undecodable(self, call: Call, url: str, exc: Exception) -> E.APIResponseValidationError:
         return E.invalid_response(
@@ -199,6 +212,27 @@ class _Base:
 
     def should_retry_status(self, call: Call, status: int, headers: Mapping[str, str]) -> bool:
         return self.settings.retry.should_retry(status, headers, idempotent=call.idempotent)
+
+    def too_slow(self, call: Call, url: str) -> _Retryable:
+        """The whole answer did not arrive within the timeout (a server dripping bytes)."""
+        err = E.timeout_error(
+            platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+        )
+        return _Retryable(err, None, retryable=call.idempotent)
+
+    def check_stream_type(self, call: Call, url: str, status: int, headers: Mapping[str, str]) -> None:
+        """Refuse an HTML page where a stream was expected (a proxy's error or sign-in page)."""
+        kind = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if call.framing in ("sse", "ndjson") and kind.lower().startswith("text/html"):
+            error = E.invalid_response(
+                platform=call.platform,
+                endpoint=call.endpoint,
+                url=url,
+                status=status,
+                content=b"",
+                reason=f"an HTML page (Content-Type: {kind}) instead of a stream; is a proxy in the way?",
+            )
+            raise _Retryable(error, None, retryable=False)
 
 
 class Transport(_Base):
@@ -215,7 +249,13 @@ class Transport(_Base):
         self._session = session
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection now (not when the garbage collector gets to them)."""
+        for adapter in self._session.adapters.values():
+            pools = adapter.poolmanager.pools  # type: ignore[attr-defined]
+            for key in list(pools.keys()):
+                pool = pools.get(key)
+                if pool is not None:
+                    pool.close()
         self._session.close()
 
     def send(self, call: Call) -> Reply:
@@ -223,10 +263,11 @@ class Transport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
+            deadline = time.monotonic() + self.read_timeout(call)
             try:
                 response = self._open(call, url, stream=True)
                 try:
-                    content = self._read_all(call, url, response)
+                    content = self._read_all(call, url, response, deadline)
                 finally:
                     response.close()
             except _Retryable as failure:
@@ -259,15 +300,17 @@ class Transport(_Base):
         reader = self.reader(call, url)
         try:
             try:
-                for chunk in response.iter_content(chunk_size=None):
+                for chunk in _raw_chunks(response):
                     yield from reader.feed(chunk)
                 yield from reader.close()
-            except requests.exceptions.Timeout as exc:
+            except _READ_TIMEOUTS as exc:
                 raise E.timeout_error(
                     platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
                 ) from exc
-            except (requests.exceptions.RequestException, OSError) as exc:
-                raise self.incomplete(call, url, reader.items, f"connection broke: {type(exc).__name__}") from exc
+            except _READ_FAILURES as exc:
+                raise self.incomplete(
+                    call, url, reader.items, f"connection broke: {type(exc).__name__}"
+                ) from exc
             except (ValueError, UnicodeDecodeError) as exc:
                 raise self.undecodable(call, url, exc) from exc
             if not reader.complete:
@@ -290,12 +333,14 @@ class Transport(_Base):
                 allow_redirects=True,
             )
         except requests.exceptions.ConnectTimeout as exc:
-            err = E.timeout_error(
+            err: Exception = E.timeout_error(
                 platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.settings.connect_timeout
             )
             raise _Retryable(err, exc, retryable=True) from exc
         except requests.exceptions.Timeout as exc:
-            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            err = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+            )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         except requests.exceptions.ConnectionError as exc:
             started = not _refused(exc)
@@ -304,7 +349,9 @@ class Transport(_Base):
             )
             raise _Retryable(err, exc, retryable=call.idempotent or not started) from exc
         except requests.exceptions.RequestException as exc:
-            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc)
+            )
             raise _Retryable(err, exc, retryable=False) from exc
         status = response.status_code
         if status >= 400 and status not in call.ok_statuses:
@@ -316,26 +363,31 @@ class Transport(_Base):
                 response.close()
             headers = dict(response.headers)
             error = self.status_error(call, url, status, content, headers)
-            raise _Retryable(error, None, retryable=self.should_retry_status(call, status, headers), headers=headers)
+            raise _Retryable(
+                error, None, retryable=self.should_retry_status(call, status, headers), headers=headers
+            )
+        try:
+            self.check_stream_type(call, url, status, response.headers)
+        except _Retryable:
+            response.close()
+            raise
         return response
 
-    def _read_all(self, call: Call, url: str, response: requests.Response) -> bytes:
-        deadline = time.monotonic() + self.read_timeout(call)
+    def _read_all(self, call: Call, url: str, response: requests.Response, deadline: float) -> bytes:
         buffer = bytearray()
         try:
-            for chunk in response.iter_content(chunk_size=65536):
+            for chunk in _raw_chunks(response):
                 buffer += chunk
                 if time.monotonic() > deadline:
-                    err = E.timeout_error(
-                        platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
-                    )
-                    raise _Retryable(err, None, retryable=call.idempotent)
-        except requests.exceptions.Timeout as exc:
-            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+                    raise self.too_slow(call, url)
+        except _READ_TIMEOUTS as exc:
+            err: Exception = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+            )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
-        except (requests.exceptions.RequestException, OSError) as exc:
+        except _READ_FAILURES as exc:
             err = E.connection_error(
-                platform=call.platform, endpoint=call.endpoint, url=url, reason=f"answer cut off: {_reason(exc)}"
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc), answered=True
             )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         return bytes(buffer)
@@ -351,7 +403,8 @@ class AsyncTransport(_Base):
             trust_env=False,
             follow_redirects=True,
             limits=httpx.Limits(
-                max_connections=max(settings.pool_maxsize, 100), max_keepalive_connections=settings.pool_maxsize
+                max_connections=max(settings.pool_maxsize, 100),
+                max_keepalive_connections=settings.pool_maxsize,
             ),
         )
 
@@ -364,10 +417,11 @@ class AsyncTransport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
+            deadline = time.monotonic() + self.read_timeout(call)
             try:
                 response = await self._open(call, url)
                 try:
-                    content = await self._read_all(call, url, response)
+                    content = await self._read_all(call, url, response, deadline)
                 finally:
                     await response.aclose()
             except _Retryable as failure:
@@ -410,7 +464,9 @@ class AsyncTransport(_Base):
                     platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
                 ) from exc
             except (httpx.TransportError, OSError) as exc:
-                raise self.incomplete(call, url, reader.items, f"connection broke: {type(exc).__name__}") from exc
+                raise self.incomplete(
+                    call, url, reader.items, f"connection broke: {type(exc).__name__}"
+                ) from exc
             except (ValueError, UnicodeDecodeError) as exc:
                 raise self.undecodable(call, url, exc) from exc
             if not reader.complete:
@@ -434,18 +490,24 @@ class AsyncTransport(_Base):
             )
             response = await self._client.send(request, stream=True)
         except httpx.ConnectTimeout as exc:
-            err = E.timeout_error(
+            err: Exception = E.timeout_error(
                 platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.settings.connect_timeout
             )
             raise _Retryable(err, exc, retryable=True) from exc
         except httpx.TimeoutException as exc:
-            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            err = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+            )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         except httpx.ConnectError as exc:
-            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc)
+            )
             raise _Retryable(err, exc, retryable=True) from exc
         except (httpx.TransportError, OSError) as exc:
-            err = E.connection_error(platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc))
+            err = E.connection_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc)
+            )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         status = response.status_code
         if status >= 400 and status not in call.ok_statuses:
@@ -457,26 +519,31 @@ class AsyncTransport(_Base):
                 await response.aclose()
             headers = dict(response.headers)
             error = self.status_error(call, url, status, content, headers)
-            raise _Retryable(error, None, retryable=self.should_retry_status(call, status, headers), headers=headers)
+            raise _Retryable(
+                error, None, retryable=self.should_retry_status(call, status, headers), headers=headers
+            )
+        try:
+            self.check_stream_type(call, url, status, response.headers)
+        except _Retryable:
+            await response.aclose()
+            raise
         return response
 
-    async def _read_all(self, call: Call, url: str, response: httpx.Response) -> bytes:
-        deadline = time.monotonic() + self.read_timeout(call)
+    async def _read_all(self, call: Call, url: str, response: httpx.Response, deadline: float) -> bytes:
         buffer = bytearray()
         try:
             async for chunk in response.aiter_raw():
                 buffer += chunk
                 if time.monotonic() > deadline:
-                    err = E.timeout_error(
-                        platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
-                    )
-                    raise _Retryable(err, None, retryable=call.idempotent)
+                    raise self.too_slow(call, url)
         except httpx.TimeoutException as exc:
-            err = E.timeout_error(platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call))
+            err: Exception = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+            )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         except (httpx.TransportError, OSError) as exc:
             err = E.connection_error(
-                platform=call.platform, endpoint=call.endpoint, url=url, reason=f"answer cut off: {_reason(exc)}"
+                platform=call.platform, endpoint=call.endpoint, url=url, reason=_reason(exc), answered=True
             )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         return bytes(buffer)
@@ -498,6 +565,22 @@ class _Retryable(Exception):
         self.cause = cause
         self.retryable = retryable
         self.headers: Mapping[str, str] = headers or {}
+
+
+# requests wraps a read timeout met while streaming in ConnectionError; read the raw stream
+# instead, where a timeout is a timeout and ``read1`` returns whatever has arrived.
+_READ_TIMEOUTS = (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, socket.timeout)
+_READ_FAILURES = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body's bytes as they arrive (decoded per ``Content-Encoding``)."""
+    raw = response.raw
+    while True:
+        chunk: bytes = raw.read1(65536, decode_content=True)
+        if not chunk:
+            return
+        yield chunk
 
 
 async def _aiter(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:

@@ -170,9 +170,9 @@ class StreamReader:
                 continue
             if isinstance(value, dict) and value.get("error") is not None:
                 raise self._on_error(value)
-            if self._terminator == "ndjson_done" and isinstance(value, dict) and value.get("done") is True:
-                self.complete = True
-            elif (
+            if (
+                self._terminator == "ndjson_done" and isinstance(value, dict) and value.get("done") is True
+            ) or (
                 self._terminator == "ndjson_success"
                 and isinstance(value, dict)
                 and value.get("status") == "success"

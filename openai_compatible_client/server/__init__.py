@@ -29,21 +29,27 @@ The deterministic model (tests elsewhere predict answers from these rules):
   hits a stop string counts; a tool call costs 1 + the words of its arguments JSON).
 * **Tool calls.** When the request has ``tools``, the last message is from the user, and
   ``tool_choice`` is ``"required"`` or names a function, or a tool's name appears in the user
-  text (as a word): one call per named tool in order of appearance (a named ``tool_choice``
-  -> only that one; ``"required"`` with no name in the text -> the first tool; ``"none"`` ->
-  no calls; ``parallel_tool_calls: false`` keeps the first). Arguments follow the tool's
-  parameter schema: a ``name=value`` word in the user text gives the value (JSON-decoded when
-  possible), else ``enum[0]`` or the type default: string ``"reference"``, integer ``1``,
-  number ``1.0``, boolean ``true``, array ``[]``, object ``{}``. vLLM: ``tool_calls`` with id
-  ``chatcmpl-tool-<32 hex>``, ``arguments`` a JSON string, content ``null``, finish
-  ``tool_calls`` (``stop`` for a named ``tool_choice``). Ollama: ``arguments`` an object, id
-  ``call_<8 hex>``, ``function.index``, ``done_reason: "stop"``. Ids are a hash of the
-  messages and tools, so they repeat for the same request.
+  text as a word (failing that: a 4+ letter word of a tool's name, split on ``_``/``-``/
+  camelCase, e.g. "weather" for ``get_weather``): one call per such tool in order of
+  appearance (a named ``tool_choice`` -> only that one; ``"required"`` with nothing
+  mentioned -> the first tool; ``"none"`` -> no calls; ``parallel_tool_calls: false`` keeps
+  the first). Each parameter-schema property takes, in order: a ``name=value`` word of the
+  user text (value JSON-decoded when possible); the next value of a call written in the text
+  (``magic_function(3)`` -> first property 3); for string properties the first quoted string
+  of the text (``'...'``/``"..."`` at word boundaries); else ``enum[0]`` or the type default:
+  string ``"reference"``, integer ``1``, number ``1.0``, boolean ``true``, array ``[]``,
+  object ``{}``. vLLM: ``tool_calls`` with id ``chatcmpl-tool-<32 hex>``, ``arguments`` a
+  JSON string, content ``null``, finish ``tool_calls`` (``stop`` for a named
+  ``tool_choice``). Ollama: ``arguments`` an object, id ``call_<8 hex>``,
+  ``function.index``, ``done_reason: "stop"``. Ids are a hash of the messages and tools, so
+  they repeat for the same request.
 * **Structured output.** ``response_format`` ``json_object`` (or Ollama ``format: "json"``)
-  -> ``{"answer": "<reply>"}``; ``json_schema`` / ``structured_outputs.json`` / an Ollama
-  schema -> an instance built from the type defaults; ``structured_outputs.choice`` -> the
-  first choice that occurs in the user text, else the first; ``regex``/``grammar`` -> the
-  reply. The removed ``guided_*`` fields are ignored (vLLM >= 0.12).
+  -> ``{"answer": "<reply>"}``, or, when the user text quotes identifiers
+  (``'setup'``, ``"punchline"``), an object with those keys, each valued with the reply;
+  ``json_schema`` / ``structured_outputs.json`` / an Ollama schema -> an instance built
+  from the type defaults; ``structured_outputs.choice`` -> the first choice that occurs in
+  the user text, else the first; ``regex``/``grammar`` -> the reply.
+  The removed ``guided_*`` fields are ignored (vLLM >= 0.12).
 * **Reasoning.** vLLM with ``chat_template_kwargs.enable_thinking: true`` or a
   ``reasoning_effort`` other than ``"none"`` -> ``message.reasoning`` (``delta.reasoning``
   when streaming) = ``"Thinking about: <user text>"``, before the answer. Ollama ``think``

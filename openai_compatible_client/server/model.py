@@ -149,15 +149,71 @@ def plan_tool_calls(tools: list[dict[str, Any]], turns: list[Turn], choice: Any)
     if forced is not None:
         chosen = [forced] if forced in by_name else []
     else:
-        positions = []
-        for name in by_name:
-            found = re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text)
-            if found:
-                positions.append((found.start(), name))
-        chosen = [name for _, name in sorted(positions)]
+        chosen = _mentioned(list(by_name), text)
         if not chosen and choice == "required" and by_name:
             chosen = [next(iter(by_name))]
-    return [ToolCall(name, arguments_for(by_name[name].get("parameters"), text)) for name in chosen]
+    return [
+        ToolCall(name, arguments_for(by_name[name].get("parameters"), text, positional_arguments(name, text)))
+        for name in chosen
+    ]
+
+
+def _mentioned(names: list[str], text: str) -> list[str]:
+    """Tools named in the text (whole name), else tools a word of whose name (4+ letters) appears.
+
+    >>> _mentioned(["get_weather", "lookup"], "What is the weather in Paris?")
+    ['get_weather']
+    """
+    exact = []
+    for name in names:
+        found = re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text)
+        if found:
+            exact.append((found.start(), name))
+    if exact:
+        return [name for _, name in sorted(exact)]
+    partial = []
+    for name in names:
+        words = [w for w in re.split(r"[_\-\s.]+|(?<=[a-z])(?=[A-Z])", name) if len(w) >= 4]
+        hits = [
+            m.start()
+            for w in words
+            for m in [re.search(r"\b" + re.escape(w) + r"\b", text, re.IGNORECASE)]
+            if m
+        ]
+        if hits:
+            partial.append((min(hits), name))
+    return [name for _, name in sorted(partial)]
+
+
+def positional_arguments(name: str, text: str) -> list[Any]:
+    """Values written as a call in the text: ``name(3, "x")`` -> ``[3, "x"]``.
+
+    >>> positional_arguments("magic_function", "What is magic_function(3)?")
+    [3]
+    """
+    found = re.search(r"(?<![\w])" + re.escape(name) + r"\(([^()]*)\)", text)
+    if not found or not found.group(1).strip():
+        return []
+    values: list[Any] = []
+    for raw in found.group(1).split(","):
+        raw = raw.strip()
+        try:
+            values.append(json.loads(raw))
+        except ValueError:
+            values.append(raw.strip("'\""))
+    return values
+
+
+_QUOTED_RE = re.compile(r"(?:^|(?<=[\s(\[{:,]))(['\"])(.+?)\1(?=$|[\s).,;:!?\]}-])")
+
+
+def quoted_strings(text: str) -> list[str]:
+    """Strings quoted in the text (quotes at word boundaries, so apostrophes do not count).
+
+    >>> quoted_strings("it's the 'setup' and 'punchline' keys")
+    ['setup', 'punchline']
+    """
+    return [m.group(2) for m in _QUOTED_RE.finditer(text)]
 
 
 def _forced_name(choice: Any) -> str | None:
@@ -187,16 +243,29 @@ def user_assignments(text: str) -> dict[str, Any]:
     return found
 
 
-def arguments_for(schema: Any, text: str) -> dict[str, Any]:
-    """Arguments for a function from its parameters schema and the user's ``name=value`` tokens."""
+def arguments_for(schema: Any, text: str, positional: list[Any] | None = None) -> dict[str, Any]:
+    """Arguments for a function from its parameters schema and the user's text.
+
+    Each property takes, in this order: a ``name=value`` word, the next positional value of a
+    ``tool(...)`` call in the text, the first quoted string of the text (string properties
+    only), else the schema default.
+    """
     properties = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(properties, dict):
         return {}
     given = user_assignments(text)
-    return {
-        name: given[name] if name in given else schema_instance(prop, schema)
-        for name, prop in properties.items()
-    }
+    quoted = quoted_strings(text)
+    out: dict[str, Any] = {}
+    for index, (name, prop) in enumerate(properties.items()):
+        if name in given:
+            out[name] = given[name]
+        elif positional and index < len(positional):
+            out[name] = positional[index]
+        elif quoted and isinstance(prop, dict) and prop.get("type") == "string" and "enum" not in prop:
+            out[name] = quoted[0]
+        else:
+            out[name] = schema_instance(prop, schema)
+    return out
 
 
 def schema_instance(schema: Any, root: Any = None, depth: int = 0) -> Any:
@@ -243,13 +312,16 @@ def _resolve_ref(root: Any, ref: str) -> Any:
     return node
 
 
-def json_answer(reply: str) -> str:
-    """The JSON-mode output for a reply.
+def json_answer(reply: str, user_text: str = "") -> str:
+    """The JSON-mode output: ``{"answer": reply}``, or the keys quoted in the user's text.
 
     >>> json_answer("You said: hi")
     '{"answer": "You said: hi"}'
+    >>> json_answer("r", "JSON with 'setup' and 'punchline' keys")
+    '{"setup": "r", "punchline": "r"}'
     """
-    return json.dumps({"answer": reply}, ensure_ascii=False)
+    keys = [k for k in quoted_strings(user_text) if re.fullmatch(r"[A-Za-z_]\w*", k)]
+    return json.dumps({k: reply for k in keys} if keys else {"answer": reply}, ensure_ascii=False)
 
 
 def json_schema_answer(schema: Any) -> str:

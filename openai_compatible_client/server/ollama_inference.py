@@ -17,6 +17,7 @@ from .model import (
     generate,
     json_answer,
     json_schema_answer,
+    last_user,
     normalize,
     plan_tool_calls,
     reasoning_text,
@@ -130,9 +131,10 @@ def _check_format(value: Any) -> None:
     raise OllamaError(500, f'invalid format: "{shown}": expected "json" or a valid JSON Schema object')
 
 
-def _formatted(fmt: Any, reply: str) -> str:
+def _formatted(fmt: Any, reply: str, turns: list[Turn]) -> str:
     if fmt == "json":
-        return json_answer(reply)
+        user = last_user(turns)
+        return json_answer(reply, user.text if user else "")
     if isinstance(fmt, dict):
         return json_schema_answer(fmt)
     return reply
@@ -207,7 +209,9 @@ def _plan(body: dict[str, Any], turns: list[Turn], reply: str, think: bool, tool
         return Plan(thinking, Generation([], "stop", None, 0), calls, "stop")
     if thinking is not None and (thinking.finish_reason == "length" or budget == 0):
         return Plan(thinking, Generation([], "length", None, 0), [], "length")
-    content = generate(_formatted(body.get("format"), reply), budget, [s for s in stop if isinstance(s, str)])
+    content = generate(
+        _formatted(body.get("format"), reply, turns), budget, [s for s in stop if isinstance(s, str)]
+    )
     return Plan(thinking, content, [], content.finish_reason)
 
 

@@ -21,7 +21,8 @@ class RequestLog:
     def add(self, request: Request) -> dict[str, Any]:
         """Record ``request`` and return its (mutable) entry.
 
-        ``body_size`` is updated later for routes that stream their body.
+        ``body_size`` is updated later for routes that stream their body; ``peer`` is the
+        client's ``host:port``, so requests on one kept-alive connection share it.
         """
         entry: dict[str, Any] = {
             "method": request.method,
@@ -30,6 +31,7 @@ class RequestLog:
             "headers": dict(request.headers),
             "json": request.json,
             "body_size": len(request.body),
+            "peer": request.peer,
         }
         with self._lock:
             self._entries.append(entry)

@@ -96,6 +96,8 @@ class Request:
     headers: dict[str, str]
     body_reader: BodyReader
     params: dict[str, str] = field(default_factory=dict)
+    peer: str = ""
+    """The client's ``host:port`` (one value per connection)."""
     body: bytes = b""
     json: JSONValue = None
     json_error: str | None = None
@@ -227,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=dict(parse_qsl(split.query, keep_blank_values=True)),
             headers=headers,
             body_reader=reader,
+            peer=f"{self.client_address[0]}:{self.client_address[1]}",
         )
         app = self.server.app
         route = app.route_for(request.method, request.path)

@@ -177,21 +177,22 @@ def _check_tools(body: dict[str, Any]) -> None:
 
 
 def _structured(body: dict[str, Any], reply: str, turns: list[Turn]) -> str:
+    user = last_user(turns)
+    user_text = user.text if user else ""
     outputs = body.get("structured_outputs")
     if isinstance(outputs, dict):
         if isinstance(outputs.get("choice"), list):
-            user = last_user(turns)
-            return choice_answer(outputs["choice"], user.text if user else "")
+            return choice_answer(outputs["choice"], user_text)
         if outputs.get("json") is not None:
             schema = outputs["json"]
             return json_schema_answer(json.loads(schema) if isinstance(schema, str) else schema)
         if outputs.get("json_object"):
-            return json_answer(reply)
+            return json_answer(reply, user_text)
         return reply
     formats = body.get("response_format")
     if isinstance(formats, dict):
         if formats.get("type") == "json_object":
-            return json_answer(reply)
+            return json_answer(reply, user_text)
         if formats.get("type") == "json_schema":
             return json_schema_answer((formats.get("json_schema") or {}).get("schema", {}))
     return reply

@@ -46,7 +46,7 @@ def _tail(path: str) -> str:
 def main(argv: list[str]) -> int:
     """Command line: ``wait_health.py STATE_FILE TIMEOUT_SECONDS``; exit 0 when all are healthy."""
     state, timeout = Path(argv[0]), float(argv[1])
-    servers = [line.split() for line in state.read_text().splitlines() if line.strip()]
+    servers = [line.split(maxsplit=3) for line in state.read_text().splitlines() if line.strip()]
     start = time.monotonic()
     pending = {name: (int(pid), int(port), log) for name, pid, port, log in servers}
     while pending:

@@ -74,7 +74,10 @@ def test_chat_tools_think_and_format(client: ollama.Client) -> None:
     )
     assert r.message.tool_calls is not None
     call = r.message.tool_calls[0]
-    assert call.function.name == "get_weather" and dict(call.function.arguments) == {"city": "Oslo", "days": 1}
+    assert call.function.name == "get_weather" and dict(call.function.arguments) == {
+        "city": "Oslo",
+        "days": 1,
+    }
     assert r.done_reason == "stop"
     followup = client.chat(
         model=OLLAMA_MODEL,
@@ -91,7 +94,12 @@ def test_chat_tools_think_and_format(client: ollama.Client) -> None:
     as_json = client.chat(model=OLLAMA_MODEL, messages=[{"role": "user", "content": "x"}], format="json")
     assert as_json.message.content == '{"answer": "You said: x"}'
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
-    assert client.chat(model=OLLAMA_MODEL, messages=[{"role": "user", "content": "x"}], format=schema).message.content == '{"ok": true}'
+    assert (
+        client.chat(
+            model=OLLAMA_MODEL, messages=[{"role": "user", "content": "x"}], format=schema
+        ).message.content
+        == '{"ok": true}'
+    )
 
 
 def test_generate(client: ollama.Client) -> None:
@@ -139,7 +147,12 @@ def test_list_show_ps_version(client: ollama.Client, ollama_server: RunningServe
 
 def test_create_copy_delete_change_tags(client: ollama.Client) -> None:
     name = unique("custom")
-    assert client.create(model=name, from_=OLLAMA_MODEL, system="Be terse.", parameters={"temperature": 0.2}).status == "success"
+    assert (
+        client.create(
+            model=name, from_=OLLAMA_MODEL, system="Be terse.", parameters={"temperature": 0.2}
+        ).status
+        == "success"
+    )
     assert f"{name}:latest" in [m.model for m in client.list().models]
     shown = client.show(name)
     assert shown.modelfile and 'SYSTEM """Be terse."""' in shown.modelfile

@@ -78,11 +78,17 @@ def test_non_stream_is_one_object(ollama_server: RunningServer) -> None:
 def test_load_and_unload_shortcuts(ollama_server: RunningServer) -> None:
     loaded = post(ollama_server, "/api/chat", {"model": OLLAMA_MODEL, "messages": []}).json()
     assert loaded["done_reason"] == "load" and loaded["message"] == {"role": "assistant", "content": ""}
-    assert OLLAMA_MODEL + ":latest" in [m["name"] for m in requests.get(ollama_server.base_url + "/api/ps").json()["models"]]
+    assert OLLAMA_MODEL + ":latest" in [
+        m["name"] for m in requests.get(ollama_server.base_url + "/api/ps").json()["models"]
+    ]
     unloaded = post(ollama_server, "/api/generate", {"model": OLLAMA_MODEL, "keep_alive": 0}).json()
     assert unloaded["done_reason"] == "unload" and unloaded["response"] == ""
     assert requests.get(ollama_server.base_url + "/api/ps").json() == {"models": []}
-    forever = post(ollama_server, "/api/generate", {"model": OLLAMA_MODEL, "prompt": "x", "keep_alive": -1, "stream": False})
+    forever = post(
+        ollama_server,
+        "/api/generate",
+        {"model": OLLAMA_MODEL, "prompt": "x", "keep_alive": -1, "stream": False},
+    )
     assert forever.ok
     (entry,) = requests.get(ollama_server.base_url + "/api/ps").json()["models"]
     assert entry["expires_at"].startswith("2318-")
@@ -95,16 +101,41 @@ def test_error_texts(ollama_server: RunningServer) -> None:
         ("/api/generate", {"model": "ghost", "prompt": "x"}, 404, "model 'ghost' not found"),
         ("/api/generate", {"prompt": "x"}, 404, "model '' not found"),
         ("/api/chat", {"messages": CHAT}, 400, "model is required"),
-        ("/api/embed", {"model": "ghost", "input": "x"}, 404, 'model "ghost" not found, try pulling it first'),
+        (
+            "/api/embed",
+            {"model": "ghost", "input": "x"},
+            404,
+            'model "ghost" not found, try pulling it first',
+        ),
         ("/api/embed", {"model": OLLAMA_MODEL, "input": [1]}, 400, "invalid input type"),
-        ("/api/chat", {"model": OLLAMA_MODEL, "messages": CHAT, "top_logprobs": 21}, 400, "top_logprobs must be between 0 and 20"),
-        ("/api/chat", {"model": OLLAMA_MODEL, "messages": CHAT, "options": {"stop": "x"}}, 500, 'option "stop" must be of type array'),
-        ("/api/generate", {"model": OLLAMA_MODEL, "raw": True, "system": "s", "prompt": "x"}, 400, "raw mode does not support template, system, or context"),
+        (
+            "/api/chat",
+            {"model": OLLAMA_MODEL, "messages": CHAT, "top_logprobs": 21},
+            400,
+            "top_logprobs must be between 0 and 20",
+        ),
+        (
+            "/api/chat",
+            {"model": OLLAMA_MODEL, "messages": CHAT, "options": {"stop": "x"}},
+            500,
+            'option "stop" must be of type array',
+        ),
+        (
+            "/api/generate",
+            {"model": OLLAMA_MODEL, "raw": True, "system": "s", "prompt": "x"},
+            400,
+            "raw mode does not support template, system, or context",
+        ),
         ("/api/copy", {"source": "bad name", "destination": "x"}, 400, 'source "bad name" is invalid'),
         ("/api/pull", {"model": "bad name"}, 400, "invalid model name"),
         ("/api/push", {}, 400, "model is required"),
         ("/api/create", {"model": "fresh-one"}, 400, "neither 'from' or 'files' was specified"),
-        ("/api/chat", {"model": OLLAMA_MODEL, "messages": [{"role": "user", "content": "x", "images": ["@@@"]}]}, 400, "illegal base64 data at input byte 0"),
+        (
+            "/api/chat",
+            {"model": OLLAMA_MODEL, "messages": [{"role": "user", "content": "x", "images": ["@@@"]}]},
+            400,
+            "illegal base64 data at input byte 0",
+        ),
     ]
     for path, body, status, text in cases:
         r = post(ollama_server, path, body)
@@ -114,20 +145,50 @@ def test_error_texts(ollama_server: RunningServer) -> None:
 
 
 def test_tags_and_show_shapes(ollama_server: RunningServer) -> None:
-    (model,) = [m for m in requests.get(ollama_server.base_url + "/api/tags").json()["models"] if m["name"].startswith("llama3.2")]
+    (model,) = [
+        m
+        for m in requests.get(ollama_server.base_url + "/api/tags").json()["models"]
+        if m["name"].startswith("llama3.2")
+    ]
     assert list(model)[:6] == ["name", "model", "modified_at", "size", "digest", "details"]
     assert model["name"] == "llama3.2:latest" and len(model["digest"]) == 64
-    assert set(model["details"]) >= {"parent_model", "format", "family", "families", "parameter_size", "quantization_level"}
+    assert set(model["details"]) >= {
+        "parent_model",
+        "format",
+        "family",
+        "families",
+        "parameter_size",
+        "quantization_level",
+    }
     shown = post(ollama_server, "/api/show", {"model": "LLAMA3.2", "verbose": True}).json()
     assert shown["model_info"]["tokenizer.ggml.tokens"] and shown["tensors"]
-    assert {"modelfile", "parameters", "template", "details", "model_info", "capabilities", "modified_at"} <= set(shown)
+    assert {
+        "modelfile",
+        "parameters",
+        "template",
+        "details",
+        "model_info",
+        "capabilities",
+        "modified_at",
+    } <= set(shown)
     terse = post(ollama_server, "/api/show", {"model": "llama3.2"}).json()
     assert terse["model_info"]["tokenizer.ggml.tokens"] == [] and "tensors" not in terse
 
 
 def test_tool_call_wire_shape(ollama_server: RunningServer) -> None:
-    tool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object", "properties": {"q": {"type": "string"}}}}}
-    body = {"model": OLLAMA_MODEL, "messages": [{"role": "user", "content": "lookup q=cats"}], "tools": [tool], "stream": False}
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "lookup",
+            "parameters": {"type": "object", "properties": {"q": {"type": "string"}}},
+        },
+    }
+    body = {
+        "model": OLLAMA_MODEL,
+        "messages": [{"role": "user", "content": "lookup q=cats"}],
+        "tools": [tool],
+        "stream": False,
+    }
     (call,) = post(ollama_server, "/api/chat", body).json()["message"]["tool_calls"]
     assert call["id"].startswith("call_") and len(call["id"]) == 13
     assert call["function"] == {"index": 0, "name": "lookup", "arguments": {"q": "cats"}}
@@ -168,7 +229,9 @@ def test_blobs(ollama_server: RunningServer) -> None:
     assert requests.head(url.replace("sha256:", "sha256-"), timeout=10).status_code == 200
     assert requests.post(url, data=data, timeout=10).status_code == 200
     assert requests.head(ollama_server.base_url + "/api/blobs/nope", timeout=10).status_code == 400
-    (entry,) = [r for r in ollama_server.requests() if r["method"] == "POST" and r["path"].endswith(digest)][:1]
+    (entry,) = [r for r in ollama_server.requests() if r["method"] == "POST" and r["path"].endswith(digest)][
+        :1
+    ]
     assert entry["body_size"] == len(data) and entry["json"] is None
 
 

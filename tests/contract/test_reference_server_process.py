@@ -64,7 +64,9 @@ def test_models_argument_and_defaults() -> None:
 
 def test_in_process_server_context_manager() -> None:
     with ReferenceServer("ollama", models=["llama3.2"], embedding_dim=8) as server:
-        r = requests.post(server.base_url + "/api/embed", json={"model": "llama3.2", "input": "x"}, timeout=10)
+        r = requests.post(
+            server.base_url + "/api/embed", json={"model": "llama3.2", "input": "x"}, timeout=10
+        )
         assert len(r.json()["embeddings"][0]) == 8
     with pytest.raises(requests.ConnectionError):
         requests.get(server.base_url + "/", timeout=2)

@@ -20,7 +20,11 @@ WEATHER_TOOL = {
         "description": "Weather for a city",
         "parameters": {
             "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}, "metric": {"type": "boolean"}},
+            "properties": {
+                "city": {"type": "string"},
+                "days": {"type": "integer"},
+                "metric": {"type": "boolean"},
+            },
             "required": ["city"],
         },
     },
@@ -34,7 +38,8 @@ def client(vllm_server: RunningServer) -> openai.OpenAI:
 
 def test_chat_reply_usage_and_shape(client: openai.OpenAI) -> None:
     r = client.chat.completions.create(
-        model=VLLM_MODEL, messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello there"}]
+        model=VLLM_MODEL,
+        messages=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "hello there"}],
     )
     assert r.object == "chat.completion"
     assert r.id.startswith("chatcmpl-")
@@ -61,7 +66,10 @@ def test_chat_max_tokens_stop_and_n(client: openai.OpenAI) -> None:
     assert (cut.choices[0].message.content, cut.choices[0].finish_reason) == ("You said: one", "length")
     assert cut.usage is not None and cut.usage.completion_tokens == 3
     stopped = client.chat.completions.create(model=VLLM_MODEL, messages=messages, stop=[" three"])
-    assert (stopped.choices[0].message.content, stopped.choices[0].finish_reason) == ("You said: one two", "stop")
+    assert (stopped.choices[0].message.content, stopped.choices[0].finish_reason) == (
+        "You said: one two",
+        "stop",
+    )
     many = client.chat.completions.create(model=VLLM_MODEL, messages=messages, n=3)
     assert [c.index for c in many.choices] == [0, 1, 2]
     assert {c.message.content for c in many.choices} == {"You said: one two three four"}
@@ -150,7 +158,9 @@ def test_tool_results_turn(client: openai.OpenAI) -> None:
 
 def test_structured_outputs(client: openai.OpenAI) -> None:
     messages = [{"role": "user", "content": "pick blue"}]
-    obj = client.chat.completions.create(model=VLLM_MODEL, messages=messages, response_format={"type": "json_object"})
+    obj = client.chat.completions.create(
+        model=VLLM_MODEL, messages=messages, response_format={"type": "json_object"}
+    )
     assert json.loads(obj.choices[0].message.content or "") == {"answer": "You said: pick blue"}
     schema = {"type": "object", "properties": {"name": {"type": "string"}, "n": {"type": "number"}}}
     shaped = client.chat.completions.create(
@@ -194,7 +204,9 @@ def test_completions_plain_stream_echo_logprobs(client: openai.OpenAI) -> None:
     assert lp is not None and lp.tokens is not None and lp.token_logprobs is not None
     assert len(lp.tokens) == len(lp.token_logprobs) == 4
     streamed = "".join(
-        c.choices[0].text for c in client.completions.create(model=VLLM_MODEL, prompt="a b", stream=True) if c.choices
+        c.choices[0].text
+        for c in client.completions.create(model=VLLM_MODEL, prompt="a b", stream=True)
+        if c.choices
     )
     assert streamed == "You said: a b"
 
@@ -208,7 +220,9 @@ def test_embeddings_float_base64_dimensions(client: openai.OpenAI) -> None:
     assert r.data[0].embedding != r.data[1].embedding
     assert client.embeddings.create(model=VLLM_MODEL, input="alpha").data[0].embedding == vec
     assert r.usage.prompt_tokens == 4
-    raw = client.embeddings.with_raw_response.create(model=VLLM_MODEL, input="alpha", encoding_format="base64")
+    raw = client.embeddings.with_raw_response.create(
+        model=VLLM_MODEL, input="alpha", encoding_format="base64"
+    )
     encoded = json.loads(raw.text)["data"][0]["embedding"]
     decoded = struct.unpack("<16f", base64.b64decode(encoded))
     assert [round(x, 6) for x in decoded] == [round(x, 6) for x in vec]
@@ -229,10 +243,14 @@ def test_errors_map_to_sdk_exceptions(client: openai.OpenAI) -> None:
         client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
     assert "The model `nope` does not exist." in str(missing.value)
     with pytest.raises(openai.BadRequestError):
-        client.chat.completions.create(model=VLLM_MODEL, messages=[{"role": "user", "content": "x"}], temperature=5)
+        client.chat.completions.create(
+            model=VLLM_MODEL, messages=[{"role": "user", "content": "x"}], temperature=5
+        )
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(
-            model=VLLM_MODEL, messages=[{"role": "user", "content": "x"}], stream_options={"include_usage": True}
+            model=VLLM_MODEL,
+            messages=[{"role": "user", "content": "x"}],
+            stream_options={"include_usage": True},
         )
     with pytest.raises(openai.BadRequestError):
         client.completions.create(model=VLLM_MODEL, prompt="x", suffix="y")
@@ -249,7 +267,9 @@ def test_api_key_enforced(reference_server_factory) -> None:  # type: ignore[no-
 
 async def test_async_client_chat_and_stream(vllm_server: RunningServer) -> None:
     client = openai.AsyncOpenAI(base_url=vllm_server.base_url + "/v1", api_key="unused", max_retries=0)
-    r = await client.chat.completions.create(model=VLLM_MODEL, messages=[{"role": "user", "content": "async hi"}])
+    r = await client.chat.completions.create(
+        model=VLLM_MODEL, messages=[{"role": "user", "content": "async hi"}]
+    )
     assert r.choices[0].message.content == "You said: async hi"
     parts = [
         c.choices[0].delta.content or ""
@@ -269,3 +289,32 @@ def test_requests_are_recorded(client: openai.OpenAI, vllm_server: RunningServer
     assert entry["json"]["seed"] == 7
     assert entry["headers"]["authorization"] == "Bearer unused"
     assert entry["body_size"] > 0
+
+
+def test_tool_mentions_calls_and_quoted_values(client: openai.OpenAI) -> None:
+    magic = {
+        "type": "function",
+        "function": {
+            "name": "magic_function",
+            "parameters": {"type": "object", "properties": {"input": {"type": "integer"}}},
+        },
+    }
+    r = client.chat.completions.create(
+        model=VLLM_MODEL, messages=[{"role": "user", "content": "What is magic_function(3)?"}], tools=[magic]
+    )
+    assert r.choices[0].message.tool_calls is not None
+    assert json.loads(r.choices[0].message.tool_calls[0].function.arguments) == {"input": 3}
+    partial = client.chat.completions.create(
+        model=VLLM_MODEL,
+        messages=[{"role": "user", "content": "What is the weather in 'Oslo'?"}],
+        tools=[WEATHER_TOOL],
+    )
+    assert partial.choices[0].message.tool_calls is not None
+    call = partial.choices[0].message.tool_calls[0]
+    assert call.function.name == "get_weather" and json.loads(call.function.arguments)["city"] == "Oslo"
+    keyed = client.chat.completions.create(
+        model=VLLM_MODEL,
+        messages=[{"role": "user", "content": "JSON with 'setup' and 'punchline' keys"}],
+        response_format={"type": "json_object"},
+    )
+    assert set(json.loads(keyed.choices[0].message.content or "")) == {"setup", "punchline"}

@@ -73,7 +73,10 @@ def test_error_bodies(vllm_server: RunningServer) -> None:
     assert (error["type"], error["param"], error["code"]) == ("Bad Request", "body.messages", 400)
     assert error["message"].startswith("1 validation error:\n  {'type': 'missing'")
     wrong_type = requests.post(
-        vllm_server.base_url + "/v1/chat/completions", data="{}", headers={"Content-Type": "text/plain"}, timeout=10
+        vllm_server.base_url + "/v1/chat/completions",
+        data="{}",
+        headers={"Content-Type": "text/plain"},
+        timeout=10,
     )
     assert wrong_type.status_code == 400
     assert "Unsupported Media Type" in wrong_type.json()["error"]["message"]
@@ -111,10 +114,16 @@ def test_info_routes(vllm_server: RunningServer) -> None:
 
 
 def test_tokenize_detokenize_agree_with_usage(vllm_server: RunningServer) -> None:
-    tok = post(vllm_server, "/tokenize", {"model": VLLM_MODEL, "prompt": "hello big world", "return_token_strs": True})
+    tok = post(
+        vllm_server,
+        "/tokenize",
+        {"model": VLLM_MODEL, "prompt": "hello big world", "return_token_strs": True},
+    )
     body = tok.json()
     assert body["count"] == 4 and body["token_strs"] == ["<s>", "hello", " big", " world"]
-    assert post(vllm_server, "/detokenize", {"tokens": body["tokens"][1:]}).json() == {"prompt": "hello big world"}
+    assert post(vllm_server, "/detokenize", {"tokens": body["tokens"][1:]}).json() == {
+        "prompt": "hello big world"
+    }
     chat_tokens = post(vllm_server, "/tokenize", {"messages": CHAT}).json()
     usage = post(vllm_server, "/v1/chat/completions", {"messages": CHAT}).json()["usage"]
     assert chat_tokens["count"] == usage["prompt_tokens"] and chat_tokens["token_strs"] is None
@@ -135,8 +144,10 @@ def test_pooling_classify_score_rerank(vllm_server: RunningServer) -> None:
         data = post(vllm_server, path, body).json()["data"]
         assert [d["index"] for d in data] == [0, 1] and data[0]["score"] > data[1]["score"]
     for path in ("/rerank", "/v1/rerank", "/v2/rerank"):
-        reranked = post(vllm_server, path, {"query": "cats", "documents": ["dogs", "cats", "fish"], "top_n": 2}).json()
-        assert [r["index"] for r in reranked["results"]][0] == 1 and len(reranked["results"]) == 2
+        reranked = post(
+            vllm_server, path, {"query": "cats", "documents": ["dogs", "cats", "fish"], "top_n": 2}
+        ).json()
+        assert reranked["results"][0]["index"] == 1 and len(reranked["results"]) == 2
         assert reranked["results"][0]["document"] == {"text": "cats"}
 
 
@@ -145,8 +156,13 @@ def test_audio_transcription_and_translation(vllm_server: RunningServer) -> None
     url = vllm_server.base_url + "/v1/audio/transcriptions"
     r = requests.post(url, files={"file": ("a.wav", audio)}, data={"model": VLLM_MODEL}, timeout=10)
     body = r.json()
-    assert body["text"].startswith("Reference transcript ") and body["usage"] == {"type": "duration", "seconds": 3}
-    verbose = requests.post(url, files={"file": ("a.wav", audio)}, data={"response_format": "verbose_json"}, timeout=10)
+    assert body["text"].startswith("Reference transcript ") and body["usage"] == {
+        "type": "duration",
+        "seconds": 3,
+    }
+    verbose = requests.post(
+        url, files={"file": ("a.wav", audio)}, data={"response_format": "verbose_json"}, timeout=10
+    )
     assert verbose.json()["language"] == "en" and verbose.json()["segments"][0]["text"] == body["text"]
     streamed = requests.post(url, files={"file": ("a.wav", audio)}, data={"stream": "true"}, timeout=10)
     events = [e for e in streamed.text.split("\n\n") if e]
@@ -162,7 +178,9 @@ def test_audio_transcription_and_translation(vllm_server: RunningServer) -> None
 
 
 def test_fault_injection(vllm_server: RunningServer) -> None:
-    vllm_server.add_fault(path="/v1/models", status=429, headers={"Retry-After": "2"}, body={"error": "slow down"})
+    vllm_server.add_fault(
+        path="/v1/models", status=429, headers={"Retry-After": "2"}, body={"error": "slow down"}
+    )
     r = requests.get(vllm_server.base_url + "/v1/models", timeout=10)
     assert (r.status_code, r.headers["retry-after"]) == (429, "2")
     assert requests.get(vllm_server.base_url + "/v1/models", timeout=10).ok

@@ -42,6 +42,10 @@ SCHEMA = {
 }
 DOCS = ["The cat sits on the mat.", "Stock markets fell today."]
 MODEL = "<model>"  # replaced by the served model name of the case's server
+# Objects keyed by data, not field names: completions' token -> logprob maps.
+MAP_PATHS = frozenset(
+    {"$.choices[].logprobs.top_logprobs[]", "<content chunk>.choices[].logprobs.top_logprobs[]"}
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,14 @@ CASES = [
     chat("chat", messages=USER, temperature=0, max_tokens=8),
     chat("chat logprobs", messages=USER, temperature=0, max_tokens=4, logprobs=True, top_logprobs=2),
     chat("chat n=2", messages=USER, temperature=0.8, seed=1, max_tokens=4, n=2),
-    chat("chat tool_choice=required", messages=USER, tools=[TOOL], tool_choice="required", max_tokens=40),
+    chat(
+        "chat tool_choice=required",
+        messages=[{"role": "user", "content": "What is the weather in Paris?"}],
+        tools=[TOOL],
+        tool_choice="required",
+        temperature=0,
+        max_tokens=100,
+    ),
     chat(
         "chat json_schema",
         messages=USER,
@@ -253,9 +264,9 @@ def compare(real: Answer, reference: Answer) -> list[Difference]:
     if real.status != reference.status:
         return [Difference("HTTP status", str(real.status), str(reference.status))]
     if not isinstance(real.body, list) or not real.body or not isinstance(real.body[0], dict):
-        return shape_diff(real.body, reference.body)
+        return shape_diff(real.body, reference.body, maps=MAP_PATHS)
     if "object" not in real.body[0] or not str(real.body[0]["object"]).endswith(("chunk", "completion")):
-        return shape_diff(real.body, reference.body)
+        return shape_diff(real.body, reference.body, maps=MAP_PATHS)
     # A stream: compare the first chunk of each form that either side sent.
     found: list[Difference] = []
     if real.done != reference.done:
@@ -268,7 +279,7 @@ def compare(real: Answer, reference: Answer) -> list[Difference]:
         elif kind not in first_real:
             found.append(Difference(f"<{kind}>", "missing", "present"))
         else:
-            found.extend(shape_diff(first_real[kind], first_reference[kind], f"<{kind}>"))
+            found.extend(shape_diff(first_real[kind], first_reference[kind], f"<{kind}>", MAP_PATHS))
     return found
 
 

@@ -85,7 +85,9 @@ WIRE_CASES: list[tuple[str, Call, Callable[[official.Client], Any]]] = [
     (
         "legacy embeddings",
         ollama.embeddings_call("nomic-embed-text", "hi", options={"num_ctx": 512}, keep_alive=-1),
-        lambda c: c.embeddings(model="nomic-embed-text", prompt="hi", options={"num_ctx": 512}, keep_alive=-1),
+        lambda c: c.embeddings(
+            model="nomic-embed-text", prompt="hi", options={"num_ctx": 512}, keep_alive=-1
+        ),
     ),
 ]
 
@@ -126,7 +128,12 @@ def test_blob_calls() -> None:
     check = ollama.blob_check_call(DIGEST)
     assert (check.method, check.path, check.ok_statuses) == ("HEAD", f"/api/blobs/{DIGEST}", frozenset({404}))
     push = ollama.blob_push_call(DIGEST, lambda: iter([b"x"]))
-    assert (push.method, push.path, push.json, push.idempotent) == ("POST", f"/api/blobs/{DIGEST}", None, True)
+    assert (push.method, push.path, push.json, push.idempotent) == (
+        "POST",
+        f"/api/blobs/{DIGEST}",
+        None,
+        True,
+    )
     assert push.body_factory is not None and list(push.body_factory()) == [b"x"]
 
 
@@ -145,9 +152,16 @@ def test_simple_gets() -> None:
 def test_tokenize_forms() -> None:
     prompt = vllm.tokenize_call(model="m", prompt="Hello", add_special_tokens=False, return_token_strs=True)
     assert (prompt.method, prompt.path) == ("POST", "/tokenize")
-    assert prompt.json == {"model": "m", "prompt": "Hello", "add_special_tokens": False, "return_token_strs": True}
+    assert prompt.json == {
+        "model": "m",
+        "prompt": "Hello",
+        "add_special_tokens": False,
+        "return_token_strs": True,
+    }
     chat = vllm.tokenize_call(
-        messages=[{"role": "user", "content": "Hi"}], add_generation_prompt=True, chat_template_kwargs={"a": 1}
+        messages=[{"role": "user", "content": "Hi"}],
+        add_generation_prompt=True,
+        chat_template_kwargs={"a": 1},
     )
     assert chat.json == {
         "messages": [{"role": "user", "content": "Hi"}],
@@ -180,14 +194,23 @@ def test_score_forms_and_paths() -> None:
     old = vllm.score_call(model="m", text_1="q", text_2=["a", "b"])
     assert (old.path, old.json) == ("/score", {"model": "m", "text_1": "q", "text_2": ["a", "b"]})
     new = vllm.score_call(queries=["q"], documents=["d"], api_version="v1", instruction="rank")
-    assert (new.path, new.json) == ("/v1/score", {"queries": ["q"], "documents": ["d"], "instruction": "rank"})
+    assert (new.path, new.json) == (
+        "/v1/score",
+        {"queries": ["q"], "documents": ["d"], "instruction": "rank"},
+    )
 
 
 def test_rerank_paths() -> None:
     paths = [vllm.rerank_call(query="q", documents=["a"], api_version=v).path for v in (None, "v1", "v2")]
     assert paths == ["/rerank", "/v1/rerank", "/v2/rerank"]
     call = vllm.rerank_call(model="m", query="q", documents=["a", "b"], top_n=1, return_documents=False)
-    assert call.json == {"model": "m", "query": "q", "documents": ["a", "b"], "top_n": 1, "return_documents": False}
+    assert call.json == {
+        "model": "m",
+        "query": "q",
+        "documents": ["a", "b"],
+        "top_n": 1,
+        "return_documents": False,
+    }
 
 
 def test_extra_body_headers_and_timeout_reach_the_call() -> None:
@@ -201,19 +224,30 @@ def test_extra_body_headers_and_timeout_reach_the_call() -> None:
 def test_audio_is_multipart_and_streams_sse() -> None:
     upload = ("clip.wav", b"RIFF....", "audio/x-wav")
     call = vllm.audio_call(
-        "transcriptions", file=upload, model="whisper", language="en", temperature=0.2, stream=True,
+        "transcriptions",
+        file=upload,
+        model="whisper",
+        language="en",
+        temperature=0.2,
+        stream=True,
         extra_body={"top_k": 5, "vllm_xargs": {"a": 1}},
     )
     assert (call.method, call.path, call.json) == ("POST", "/v1/audio/transcriptions", None)
     assert call.files == {"file": upload}
     assert dict(call.data or {}) == {
-        "model": "whisper", "language": "en", "temperature": "0.2", "stream": "true", "top_k": "5",
+        "model": "whisper",
+        "language": "en",
+        "temperature": "0.2",
+        "stream": "true",
+        "top_k": "5",
         "vllm_xargs": '{"a": 1}',
     }
     assert (call.framing, call.terminator) == ("sse", "sse_done")
     plain = vllm.audio_call("translations", file=upload, response_format="text")
     assert (plain.path, plain.framing, dict(plain.data or {})) == (
-        "/v1/audio/translations", "json", {"response_format": "text"},
+        "/v1/audio/translations",
+        "json",
+        {"response_format": "text"},
     )
 
 

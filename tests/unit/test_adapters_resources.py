@@ -36,11 +36,17 @@ def _public(cls: type[Any]) -> dict[str, Any]:
 
 
 def _cached(cls: type[Any]) -> set[str]:
-    return {name for name in dir(cls) if not name.startswith("_") and type(getattr(cls, name)).__name__ == "cached_property"}
+    return {
+        name
+        for name in dir(cls)
+        if not name.startswith("_") and type(getattr(cls, name)).__name__ == "cached_property"
+    }
 
 
 @pytest.mark.parametrize(("label", "sync", "async_"), PAIRS, ids=[p[0] for p in PAIRS])
-def test_async_twin_has_the_same_methods_and_parameters(label: str, sync: type[Any], async_: type[Any]) -> None:
+def test_async_twin_has_the_same_methods_and_parameters(
+    label: str, sync: type[Any], async_: type[Any]
+) -> None:
     sync_methods, async_methods = _public(sync), _public(async_)
     assert set(sync_methods) == set(async_methods), label
     assert _cached(sync) == _cached(async_), label
@@ -58,7 +64,14 @@ def test_async_twin_has_the_same_methods_and_parameters(label: str, sync: type[A
 
 def test_tables_name_the_resources_the_facade_exposes() -> None:
     assert set(vllm.RESOURCES) == {
-        "models", "tokenizer", "pooling", "classification", "score", "rerank", "audio", "server",
+        "models",
+        "tokenizer",
+        "pooling",
+        "classification",
+        "score",
+        "rerank",
+        "audio",
+        "server",
     }
     assert set(ollama.RESOURCES) == {"models", "blobs", "server", "embeddings_legacy"}
     assert set(openai_style.RESOURCES) == {"models", "server"}
@@ -93,7 +106,11 @@ def test_a_shared_resource_refuses_another_platforms_method(
         with pytest.raises(UnsupportedEndpointError) as info:
             getattr(instance, method)("llama3.2")
         error = info.value
-        assert (error.method, error.platform, error.available_on) == (f"{resource}.{method}", platform, available_on)
+        assert (error.method, error.platform, error.available_on) == (
+            f"{resource}.{method}",
+            platform,
+            available_on,
+        )
         assert f"{resource}.{method}()" in str(error) and "ollama" in str(error) and "'vllm'" in str(error)
 
 

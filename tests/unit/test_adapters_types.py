@@ -18,7 +18,12 @@ TAGS = {
             "modified_at": "2025-05-10T08:06:48.639712648-07:00",
             "size": 2019393189,
             "digest": "a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72",
-            "details": {"format": "gguf", "family": "llama", "parameter_size": "3.2B", "quantization_level": "Q4_K_M"},
+            "details": {
+                "format": "gguf",
+                "family": "llama",
+                "parameter_size": "3.2B",
+                "quantization_level": "Q4_K_M",
+            },
             "remote_host": "later-field",
         }
     ]
@@ -45,13 +50,24 @@ def test_ollama_list_name_falls_back_to_model_and_null_means_empty() -> None:
 
 def test_running_models() -> None:
     r = O.RunningResponse.model_validate(
-        {"models": [{**TAGS["models"][0], "size_vram": 5, "expires_at": "2318-01-01T00:00:00Z", "context_length": 4096}]}
+        {
+            "models": [
+                {
+                    **TAGS["models"][0],
+                    "size_vram": 5,
+                    "expires_at": "2318-01-01T00:00:00Z",
+                    "context_length": 4096,
+                }
+            ]
+        }
     )
     assert r.models[0].size_vram == 5 and r["models"][0]["context_length"] == 4096
 
 
 def test_show_requires_model_info() -> None:
-    show = O.ShowResponse.model_validate({"model_info": {"general.architecture": "llama"}, "capabilities": ["completion"]})
+    show = O.ShowResponse.model_validate(
+        {"model_info": {"general.architecture": "llama"}, "capabilities": ["completion"]}
+    )
     assert show["model_info"]["general.architecture"] == "llama"
     with pytest.raises(ValidationError):
         O.ShowResponse.model_validate({"modelfile": "FROM x"})
@@ -77,7 +93,10 @@ def test_vllm_strict_fields() -> None:
 
 def test_vllm_models_and_new_fields() -> None:
     r = V.ModelList.model_validate(
-        {"object": "list", "data": [{"id": "m", "object": "model", "max_model_len": 8192, "permission": [{}]}]}
+        {
+            "object": "list",
+            "data": [{"id": "m", "object": "model", "max_model_len": 8192, "permission": [{}]}],
+        }
     )
     assert r["data"][0]["id"] == r.data[0].id == "m"
     assert r.data[0]["permission"] == [{}]
@@ -86,7 +105,10 @@ def test_vllm_models_and_new_fields() -> None:
 
 def test_transcription_chunk_text() -> None:
     chunk = V.TranscriptionChunk.model_validate(
-        {"object": "transcription.chunk", "choices": [{"delta": {"content": "Hel"}}, {"delta": {"content": "lo"}}]}
+        {
+            "object": "transcription.chunk",
+            "choices": [{"delta": {"content": "Hel"}}, {"delta": {"content": "lo"}}],
+        }
     )
     assert chunk.text == "Hello"
     assert V.TranscriptionChunk.model_validate({"choices": [{"delta": {}}]}).text == ""

@@ -70,7 +70,10 @@ def test_non_seekable_stream_is_spooled() -> None:
 
 
 def test_empty_blob_digest() -> None:
-    assert prepare_upload(b"").digest == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert (
+        prepare_upload(b"").digest
+        == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
 
 
 def test_expected_digest_is_checked_before_any_request() -> None:

@@ -18,8 +18,14 @@ GOOD_DIGEST = "sha256:" + "0123456789abcdef" * 4
 
 @pytest.mark.parametrize(
     "name",
-    ["llama3.2", "llama3.2:latest", "library/llama3.2:8b-q4_K_M", "registry.example:5000/ns/m:tag",
-     "meta-llama/Llama-3.2-1B-Instruct", "my_lora-v2"],
+    [
+        "llama3.2",
+        "llama3.2:latest",
+        "library/llama3.2:8b-q4_K_M",
+        "registry.example:5000/ns/m:tag",
+        "meta-llama/Llama-3.2-1B-Instruct",
+        "my_lora-v2",
+    ],
 )
 def test_valid_model_names_pass_unchanged(name: str) -> None:
     assert check_model(name) == name
@@ -114,8 +120,9 @@ def test_good_digest_passes() -> None:
         lambda: vllm.rerank_call(query="q", documents=["a"], api_version="v3"),  # type: ignore[arg-type]
         lambda: vllm.pooling_call(),
         lambda: vllm.classify_call(input="a", messages=[]),
-        lambda: vllm.audio_call("transcriptions", file=("a.wav", b"", "audio/wav"), stream=True,
-                                response_format="verbose_json"),
+        lambda: vllm.audio_call(
+            "transcriptions", file=("a.wav", b"", "audio/wav"), stream=True, response_format="verbose_json"
+        ),
         lambda: vllm.tokenize_call(model="a b", prompt="x"),
     ],
 )

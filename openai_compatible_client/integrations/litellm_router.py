@@ -29,13 +29,18 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 from urllib.parse import urlsplit
 
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from openai_compatible_client.client import AsyncOpenAICompatibleClient, AsyncStream, OpenAICompatibleClient, Stream
+from openai_compatible_client.client import (
+    AsyncOpenAICompatibleClient,
+    AsyncStream,
+    OpenAICompatibleClient,
+    Stream,
+)
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import ConfigurationError
 from openai_compatible_client.routing import load_litellm
@@ -56,10 +61,23 @@ _PREFIX = {
 }
 _PLATFORM_OF_PREFIX = {"hosted_vllm": "vllm", "openai": "vllm", "ollama_chat": "ollama", "ollama": "ollama"}
 _PLATFORM_ATTRIBUTES = frozenset(
-    {"models", "tokenizer", "pooling", "classification", "score", "rerank", "audio", "blobs", "version", "health"}
+    {
+        "models",
+        "tokenizer",
+        "pooling",
+        "classification",
+        "score",
+        "rerank",
+        "audio",
+        "blobs",
+        "version",
+        "health",
+    }
 )
 Kind = Literal["chat", "completion", "embedding"]
-ModelListSource = Sequence["ClientConfig | Deployment | tuple[str, ClientConfig] | Mapping[str, Any]"] | str | Path
+ModelListSource = (
+    Sequence["ClientConfig | Deployment | tuple[str, ClientConfig] | Mapping[str, Any]"] | str | Path
+)
 
 
 @dataclass(frozen=True)
@@ -87,12 +105,16 @@ class Deployment:
         return f"{self.config.platform}@{netloc}/{self.config.model}"
 
 
-def _as_deployment(item: ClientConfig | Deployment | tuple[str, ClientConfig] | Mapping[str, Any]) -> Deployment:
+def _as_deployment(
+    item: ClientConfig | Deployment | tuple[str, ClientConfig] | Mapping[str, Any],
+) -> Deployment:
     if isinstance(item, Deployment):
         return item
     if isinstance(item, ClientConfig):
         if not item.model:
-            raise ConfigurationError("a router deployment needs ClientConfig.model (the model on that server)")
+            raise ConfigurationError(
+                "a router deployment needs ClientConfig.model (the model on that server)"
+            )
         return Deployment(item.model, item)
     if isinstance(item, tuple) and len(item) == 2:
         return Deployment(item[0], item[1])
@@ -188,11 +210,17 @@ def load_model_list(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, A
         raise ConfigurationError(f"{path}: expected a 'model_list:' list of deployments")
     entries = []
     for index, raw in enumerate(document["model_list"]):
-        if not isinstance(raw, dict) or not isinstance(raw.get("litellm_params"), dict) or "model_name" not in raw:
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("litellm_params"), dict)
+            or "model_name" not in raw
+        ):
             raise ConfigurationError(f"{path}: model_list[{index}] needs 'model_name' and 'litellm_params'")
         params = {key: _resolve_env(value) for key, value in raw["litellm_params"].items()}
         if "model" not in params or "/" not in str(params["model"]):
-            raise ConfigurationError(f"{path}: model_list[{index}].litellm_params.model needs a provider prefix")
+            raise ConfigurationError(
+                f"{path}: model_list[{index}].litellm_params.model needs a provider prefix"
+            )
         info = dict(raw.get("model_info") or {})
         info.setdefault("id", f"{raw['model_name']}-{index}")
         entries.append({**raw, "litellm_params": params, "model_info": info})
@@ -239,7 +267,8 @@ def _facade_config(entry: Mapping[str, Any]) -> ClientConfig:
     platform = _PLATFORM_OF_PREFIX.get(provider)
     if platform is None or "api_base" not in params:
         raise ConfigurationError(
-            f"deployment {entry['model_name']!r} ({params['model']}) is not a vLLM or Ollama server with an api_base"
+            f"deployment {entry['model_name']!r} ({params['model']}) is not a vLLM or Ollama server "
+            "with an api_base"
         )
     settings: dict[str, Any] = {"base_url": params["api_base"], "platform": platform, "model": name}
     if params.get("api_key"):
@@ -294,14 +323,13 @@ class _RouterBase:
 
     _facade: type[OpenAICompatibleClient] | type[AsyncOpenAICompatibleClient]
 
-    def __init__(self, model_list: Sequence[Mapping[str, Any]], primary: str | None, **router_kwargs: Any) -> None:
+    def __init__(
+        self, model_list: Sequence[Mapping[str, Any]], primary: str | None, **router_kwargs: Any
+    ) -> None:
         if not model_list:
             raise ConfigurationError("a router needs at least one deployment")
         litellm = load_litellm()
-        # The router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
-        # sessions behind (BerriAI/litellm#13251).
-        litellm.disable_aiohttp_transport = True
-        from litellm import Router
+        from litellm.router import Router
 
         self.model_list = [dict(entry) for entry in model_list]
         _register_ollama_models(self.model_list)
@@ -323,7 +351,9 @@ class _RouterBase:
     def _client(self, deployment_id: str) -> Any:
         if deployment_id not in self._clients:
             if deployment_id not in self._ids:
-                raise ConfigurationError(f"unknown deployment {deployment_id!r}; known: {', '.join(self._ids)}")
+                raise ConfigurationError(
+                    f"unknown deployment {deployment_id!r}; known: {', '.join(self._ids)}"
+                )
             entry = self.model_list[self._ids.index(deployment_id)]
             self._clients[deployment_id] = self._facade(config=_facade_config(entry))
         return self._clients[deployment_id]
@@ -354,7 +384,9 @@ class RouterClient(_RouterBase):
 
     _facade = OpenAICompatibleClient
 
-    def __init__(self, model_list: Sequence[Mapping[str, Any]], primary: str | None = None, **router_kwargs: Any):
+    def __init__(
+        self, model_list: Sequence[Mapping[str, Any]], primary: str | None = None, **router_kwargs: Any
+    ):
         super().__init__(model_list, primary, **router_kwargs)
         self.chat = _Namespace(completions=_SyncChat(self))
         self.completions = _SyncCompletions(self)
@@ -384,7 +416,9 @@ class AsyncRouterClient(_RouterBase):
 
     _facade = AsyncOpenAICompatibleClient
 
-    def __init__(self, model_list: Sequence[Mapping[str, Any]], primary: str | None = None, **router_kwargs: Any):
+    def __init__(
+        self, model_list: Sequence[Mapping[str, Any]], primary: str | None = None, **router_kwargs: Any
+    ):
         super().__init__(model_list, primary, **router_kwargs)
         self.chat = _Namespace(completions=_AsyncChat(self))
         self.completions = _AsyncCompletions(self)
@@ -529,7 +563,9 @@ class _AsyncCompletions:
 
     async def create(self, *, prompt: Any, model: str | None = None, **params: Any) -> Completion:
         """A text completion from one of the deployments named ``model``."""
-        response = await self._owner.router.atext_completion(model=self._owner._model(model), prompt=prompt, **params)
+        response = await self._owner.router.atext_completion(
+            model=self._owner._model(model), prompt=prompt, **params
+        )
         return _completion(response)
 
 
@@ -588,7 +624,7 @@ def client_from_router(
     else:
         items = list(source)
         if all(isinstance(item, Mapping) and "litellm_params" in item for item in items):
-            model_list = [dict(item) for item in items]
+            model_list = [dict(cast(Mapping[str, Any], item)) for item in items]
             for index, entry in enumerate(model_list):
                 info = dict(entry.get("model_info") or {})
                 info.setdefault("id", f"{entry['model_name']}-{index}")

@@ -46,10 +46,17 @@ class VLLMContext:
         digest = hashlib.sha256("|".join(self.names).encode()).hexdigest()[:8]
         return f"vllm-0.33.0-{digest}"
 
-    def check_model(self, name: Any) -> str:
-        """Return the name to report, or raise vLLM's 404 for an unknown model."""
+    def check_model(self, name: Any, pooling: bool = False) -> str:
+        """Return the name to report, or raise vLLM's 404 for an unknown model.
+
+        Generation, tokenizer and audio routes name the valid aliases and ``param: "model"``;
+        the pooling routes (embeddings, pooling, classify, score, rerank) fail later in vLLM,
+        with the bare message and ``param: null``.
+        """
         if name is None or name == "" or name in self.names:
             return self.first
+        if pooling:
+            raise VLLMError(404, "NotFoundError", f"The model `{name}` does not exist.", None)
         aliases = ", ".join(self.names)
         raise VLLMError(
             404, "NotFoundError", f"The model `{name}` does not exist. Valid aliases: {aliases}.", "model"

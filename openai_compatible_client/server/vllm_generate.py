@@ -230,6 +230,14 @@ def _chat_output(body: dict[str, Any], turns: list[Turn]) -> Output:
     return Output(reasoning, content, [], content.finish_reason, content.stop_reason)
 
 
+def _message_content(body: dict[str, Any], output: Output) -> str | None:
+    """``message.content``: vLLM sends ``""`` with a forced tool choice, null when a parser found calls."""
+    if output.content is not None:
+        return output.content.text
+    choice = body.get("tool_choice")
+    return "" if choice == "required" or isinstance(choice, dict) else None
+
+
 def _call_id(body: dict[str, Any], index: int) -> str:
     return "chatcmpl-tool-" + stable_hex(body.get("messages"), body.get("tools"), index)
 
@@ -270,7 +278,7 @@ def chat(ctx: VLLMContext, request: Request) -> AnyResponse:
         return sse_response(_chat_events(ctx, body, cid, model, output, n, prompt_tokens))
     message: dict[str, Any] = {
         "role": "assistant",
-        "content": output.content.text if output.content is not None else None,
+        "content": _message_content(body, output),
         "refusal": None,
         "annotations": None,
         "audio": None,
@@ -294,6 +302,7 @@ def chat(ctx: VLLMContext, request: Request) -> AnyResponse:
         "finish_reason": output.finish_reason,
         "stop_reason": output.stop_reason,
         "token_ids": None,
+        "routed_experts": None,
     }
     completion_tokens = output.tokens * n
     result = {
@@ -304,15 +313,13 @@ def chat(ctx: VLLMContext, request: Request) -> AnyResponse:
         "choices": [{**choice, "index": i} for i in range(n)],
         "service_tier": None,
         "system_fingerprint": ctx.fingerprint,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-            "completion_tokens": completion_tokens,
-            "prompt_tokens_details": None,
-        },
+        "usage": _full_usage(prompt_tokens, completion_tokens),
         "prompt_logprobs": None,
         "prompt_token_ids": None,
+        "prompt_text": None,
         "kv_transfer_params": None,
+        "ec_transfer_params": None,
+        "metrics": None,
     }
     return Response(200, json_bytes(result), "application/json")
 
@@ -358,6 +365,8 @@ def _chat_events(
             choice["finish_reason"] = output.finish_reason if last and attach_finish else None
             if last and attach_finish:
                 choice["stop_reason"] = output.stop_reason
+            if step > 0:  # the role chunk leaves token_ids unset
+                choice["token_ids"] = None
             chunk: dict[str, Any] = {
                 "id": cid,
                 "object": "chat.completion.chunk",
@@ -365,10 +374,13 @@ def _chat_events(
                 "model": model,
                 "choices": [choice],
             }
+            if step == 0:  # set explicitly on the first chunk, so serialised as null
+                chunk["prompt_token_ids"] = None
+                chunk["prompt_text"] = None
             if last and attach_finish and not include_usage:
                 chunk["system_fingerprint"] = ctx.fingerprint
             if continuous:
-                chunk["usage"] = _usage(prompt_tokens, min(emitted, output.tokens))
+                chunk["usage"] = _continuous_usage(prompt_tokens, min(emitted, output.tokens))
             yield chunk
     if not attach_finish:
         for index in range(n):
@@ -384,13 +396,14 @@ def _chat_events(
                         "logprobs": None,
                         "finish_reason": output.finish_reason,
                         "stop_reason": output.stop_reason,
+                        "token_ids": None,
                     }
                 ],
             }
             if not include_usage:
                 chunk["system_fingerprint"] = ctx.fingerprint
             if continuous:
-                chunk["usage"] = _usage(prompt_tokens, output.tokens)
+                chunk["usage"] = _continuous_usage(prompt_tokens, output.tokens)
             yield chunk
     if include_usage:
         yield {
@@ -405,10 +418,25 @@ def _chat_events(
 
 
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    """Usage as stream chunks carry it (vLLM drops the unset/null detail fields there)."""
     return {
         "prompt_tokens": prompt_tokens,
         "total_tokens": prompt_tokens + completion_tokens,
         "completion_tokens": completion_tokens,
+    }
+
+
+def _continuous_usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    """Per-chunk chat usage (``continuous_usage_stats``): vLLM sets ``completion_tokens_details``."""
+    return {**_usage(prompt_tokens, completion_tokens), "completion_tokens_details": None}
+
+
+def _full_usage(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:
+    """Usage of a plain JSON response: every field, the details null (no server flags set)."""
+    return {
+        **_usage(prompt_tokens, completion_tokens),
+        "prompt_tokens_details": None,
+        "completion_tokens_details": None,
     }
 
 
@@ -520,6 +548,7 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
                     "token_ids": None,
                     "prompt_logprobs": None,
                     "prompt_token_ids": None,
+                    "routed_experts": None,
                 }
             )
     result = {
@@ -530,8 +559,10 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
         "choices": choices,
         "service_tier": None,
         "system_fingerprint": ctx.fingerprint,
-        "usage": {**_usage(prompt_tokens, completion_tokens), "prompt_tokens_details": None},
+        "usage": _full_usage(prompt_tokens, completion_tokens),
         "kv_transfer_params": None,
+        "ec_transfer_params": None,
+        "metrics": None,
     }
     return Response(200, json_bytes(result), "application/json")
 
@@ -550,6 +581,7 @@ def _completion_events(
     created = now()
     options = body.get("stream_options") or {}
     include_usage = bool(options.get("include_usage"))
+    continuous = include_usage and bool(options.get("continuous_usage_stats"))
     echo = bool(body.get("echo"))
     logprobs = body.get("logprobs")
     for i, (prompt, output) in enumerate(zip(prompts, outputs, strict=True)):
@@ -577,11 +609,15 @@ def _completion_events(
                             "logprobs": lp,
                             "finish_reason": output.finish_reason if last else None,
                             "stop_reason": output.stop_reason if last else None,
+                            "prompt_token_ids": None,
+                            "token_ids": None,
                         }
                     ],
                 }
                 if last and not include_usage:
                     chunk["system_fingerprint"] = ctx.fingerprint
+                if continuous:
+                    chunk["usage"] = _usage(prompt.tokens, min(step + 1, output.tokens))
                 yield chunk
     if include_usage:
         yield {

@@ -122,7 +122,7 @@ def score(ctx: VLLMContext, request: Request) -> Response:
     if pair is None:
         error = {"type": "missing", "loc": ("body", "queries"), "msg": "Field required", "input": body}
         raise validation_failure([error], "body.queries")
-    model = ctx.check_model(body.get("model"))
+    model = ctx.check_model(body.get("model"), pooling=True)
     left = [_score_text(v) for v in _as_list(body[pair[0]])]
     right = [_score_text(v) for v in _as_list(body[pair[1]])]
     if len(left) == 1:
@@ -145,6 +145,7 @@ def score(ctx: VLLMContext, request: Request) -> Response:
             "total_tokens": tokens,
             "completion_tokens": 0,
             "prompt_tokens_details": None,
+            "completion_tokens_details": None,
         },
     }
     return Response(200, json_bytes(result), "application/json")
@@ -153,7 +154,7 @@ def score(ctx: VLLMContext, request: Request) -> Response:
 def rerank(ctx: VLLMContext, request: Request) -> Response:
     """``POST /rerank``, ``/v1/rerank``, ``/v2/rerank`` (Jina/Cohere style)."""
     body = parse_body(request, SCORE_KINDS, required=("query", "documents"))
-    model = ctx.check_model(body.get("model"))
+    model = ctx.check_model(body.get("model"), pooling=True)
     query = _score_text(body["query"])
     documents = _as_list(body["documents"])
     scored: list[dict[str, Any]] = []
@@ -161,7 +162,11 @@ def rerank(ctx: VLLMContext, request: Request) -> Response:
     for index, document in enumerate(documents):
         text = _score_text(document)
         tokens += _pair_tokens(query, text)
-        shown = {"text": document} if isinstance(document, str) else {"multi_modal": document.get("content")}
+        shown: dict[str, Any] = (
+            {"text": document, "multi_modal": None}
+            if isinstance(document, str)
+            else {"text": None, "multi_modal": document.get("content", [])}
+        )
         scored.append({"index": index, "document": shown, "relevance_score": relevance(query, text)})
     scored.sort(key=lambda r: -float(r["relevance_score"]))
     top_n = int(body.get("top_n") or 0)

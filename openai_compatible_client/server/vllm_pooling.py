@@ -104,6 +104,7 @@ def _usage(items: list[Item]) -> dict[str, Any]:
         "total_tokens": total,
         "completion_tokens": 0,
         "prompt_tokens_details": None,
+        "completion_tokens_details": None,
     }
 
 
@@ -126,7 +127,7 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
     if "normalize" in body:
         raise bad_request("`normalize` is no longer supported; use `use_activation` instead.", "normalize")
     encoding = _encoding(body)
-    model = ctx.check_model(body.get("model"))
+    model = ctx.check_model(body.get("model"), pooling=True)
     items = pooling_items(ctx, body)
     for item in items:
         ctx.check_length(item.tokens)
@@ -151,7 +152,9 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
                     }
                 )
                 start = end
-            meta = {"id": rid, "created": created, "model": model, "data": entries, "usage": _usage(items)}
+            tokens = sum(i.tokens for i in items)
+            usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+            meta = {"id": rid, "created": created, "model": model, "data": entries, "usage": usage}
             headers.append(("metadata", json.dumps(meta, separators=(",", ":"))))
         return Response(200, blob, "application/octet-stream", headers)
     data = [
@@ -188,7 +191,7 @@ def pooling(ctx: VLLMContext, request: Request) -> Response:
     if task not in ("embed", "classify", "token_embed", "token_classify", "plugin"):
         raise bad_request(f"Unsupported task: {task!r}", "task")
     encoding = _encoding(body)
-    model = ctx.check_model(body.get("model"))
+    model = ctx.check_model(body.get("model"), pooling=True)
     items = pooling_items(ctx, body)
     data = []
     for index, item in enumerate(items):
@@ -228,7 +231,7 @@ def classify(ctx: VLLMContext, request: Request) -> Response:
     """``POST /classify``: labels ``negative``/``positive`` with probabilities."""
     body = parse_body(request, POOLING_KINDS)
     _check_no_dimensions(body)
-    model = ctx.check_model(body.get("model"))
+    model = ctx.check_model(body.get("model"), pooling=True)
     items = pooling_items(ctx, body)
     data = []
     for index, item in enumerate(items):

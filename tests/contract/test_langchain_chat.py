@@ -183,11 +183,16 @@ def test_bind_tools_accepts_every_tool_form(llm: ChatOpenAICompatible, server: R
     assert names == ["get_weather", "Lookup", "add", "ping"]
 
 
-def test_tool_choice_is_sent_on_vllm_and_warned_on_ollama(llm: ChatOpenAICompatible, server: RunningServer) -> None:
+def test_tool_choice_is_sent_on_vllm_and_warned_on_ollama(
+    llm: ChatOpenAICompatible, server: RunningServer
+) -> None:
     bound = llm.bind_tools([get_weather, convert_temperature], tool_choice="convert_temperature")
     if server.platform == "vllm":
         message = bound.invoke("hello")
-        assert sent(server)[0]["tool_choice"] == {"type": "function", "function": {"name": "convert_temperature"}}
+        assert sent(server)[0]["tool_choice"] == {
+            "type": "function",
+            "function": {"name": "convert_temperature"},
+        }
         assert [c["name"] for c in message.tool_calls] == ["convert_temperature"]
     else:
         with pytest.warns(UserWarning, match="tool_choice"):
@@ -224,9 +229,11 @@ def test_structured_output_methods_and_include_raw(llm: ChatOpenAICompatible, se
     json_mode = llm.with_structured_output(None, method="json_mode").invoke("say hi")
     assert json_mode == {"answer": "You said: say hi"}
     body = sent(server)[-1]
-    assert body.get("format") == "json" if server.platform == "ollama" else body["response_format"] == {
-        "type": "json_object"
-    }
+    assert (
+        body.get("format") == "json"
+        if server.platform == "ollama"
+        else body["response_format"] == {"type": "json_object"}
+    )
 
     if server.platform == "vllm":
         called = llm.with_structured_output(Person, method="function_calling").invoke("anything")
@@ -257,6 +264,7 @@ def test_tool_loop_completes_a_two_tool_task(llm: ChatOpenAICompatible) -> None:
     assert messages[-1].content == "Tool results: sunny in Paris; 69.8F"
 
 
+@pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
 def test_langgraph_react_agent_completes_a_two_tool_task(llm: ChatOpenAICompatible) -> None:
     prebuilt = pytest.importorskip("langgraph.prebuilt")
     agent = prebuilt.create_react_agent(llm, [get_weather, convert_temperature])

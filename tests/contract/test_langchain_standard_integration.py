@@ -73,7 +73,7 @@ class _ChatSuite(_ServerPerClass, ChatModelIntegrationTests):
 
     @property
     def supports_anthropic_inputs(self) -> bool:
-        # Anthropic-format tools (input_schema) and thinking blocks are not an OpenAI-compatible server's input.
+        # Anthropic-format tools (input_schema) and thinking blocks are not OpenAI-compatible input.
         return False
 
     @property

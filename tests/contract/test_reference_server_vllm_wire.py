@@ -148,7 +148,7 @@ def test_pooling_classify_score_rerank(vllm_server: RunningServer) -> None:
             vllm_server, path, {"query": "cats", "documents": ["dogs", "cats", "fish"], "top_n": 2}
         ).json()
         assert reranked["results"][0]["index"] == 1 and len(reranked["results"]) == 2
-        assert reranked["results"][0]["document"] == {"text": "cats"}
+        assert reranked["results"][0]["document"] == {"text": "cats", "multi_modal": None}
 
 
 def test_audio_transcription_and_translation(vllm_server: RunningServer) -> None:

@@ -1,4 +1,4 @@
-"""The LiteLLM Router client against reference servers: both platforms, fallbacks, YAML, platform endpoints."""
+"""The LiteLLM Router client against reference servers: platforms, fallbacks, YAML, platform endpoints."""
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ def configs(servers: dict[str, RunningServer]) -> dict[str, ClientConfig]:
         server.clear()
         server.clear_faults()
     return {
-        "vllm": ClientConfig(base_url=servers["vllm"].base_url + "/v1", platform="vllm", model="reference-chat"),
+        "vllm": ClientConfig(
+            base_url=servers["vllm"].base_url + "/v1", platform="vllm", model="reference-chat"
+        ),
         "ollama": ClientConfig(base_url=servers["ollama"].base_url, platform="ollama", model="llama3.2"),
     }
 
@@ -66,14 +68,19 @@ def paths(server: RunningServer) -> list[str]:
 def test_model_list_from_configs_maps_each_platform(configs: dict[str, ClientConfig]) -> None:
     entries = model_list_from_configs([("chat", configs["vllm"]), ("chat", configs["ollama"])])
 
-    assert [e["litellm_params"]["model"] for e in entries] == ["hosted_vllm/reference-chat", "ollama_chat/llama3.2"]
+    assert [e["litellm_params"]["model"] for e in entries] == [
+        "hosted_vllm/reference-chat",
+        "ollama_chat/llama3.2",
+    ]
     assert entries[0]["litellm_params"]["api_base"].endswith("/v1")
     assert not entries[1]["litellm_params"]["api_base"].endswith("/v1")
     assert len({e["model_info"]["id"] for e in entries}) == 2
 
 
-def test_chat_on_both_platforms_returns_openai_types(client: RouterClient, servers: dict[str, RunningServer]) -> None:
-    for alias, server, model in (("chat", "vllm", "reference-chat"), ("chat-fallback", "ollama", "llama3.2")):
+def test_chat_on_both_platforms_returns_openai_types(
+    client: RouterClient, servers: dict[str, RunningServer]
+) -> None:
+    for alias, model in (("chat", "reference-chat"), ("chat-fallback", "llama3.2")):
         answer = client.chat.completions.create(model=alias, messages=HELLO)
         assert isinstance(answer, ChatCompletion)
         assert answer.choices[0].message.content == "You said: hello router"
@@ -90,7 +97,9 @@ def test_stream_completions_and_embeddings(client: RouterClient) -> None:
         ) as stream:
             chunks = list(stream)
         assert all(isinstance(c, ChatCompletionChunk) for c in chunks)
-        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "You said: hello router"
+        assert (
+            "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "You said: hello router"
+        )
         assert chunks[-1].usage is not None
 
         completion = client.completions.create(model=alias, prompt="finish this")
@@ -112,7 +121,9 @@ def test_a_failing_vllm_falls_back_to_ollama(client: RouterClient, servers: dict
     assert paths(servers["ollama"]) == ["/api/chat"]
 
 
-async def test_async_router_client(configs: dict[str, ClientConfig], servers: dict[str, RunningServer]) -> None:
+async def test_async_router_client(
+    configs: dict[str, ClientConfig], servers: dict[str, RunningServer]
+) -> None:
     servers["vllm"].add_fault(path="/v1/chat/completions", status=503, times=1)
     async with client_from_router(
         [("chat", configs["vllm"]), ("chat-fallback", configs["ollama"])],
@@ -142,7 +153,9 @@ def test_platform_endpoints_go_to_the_chosen_deployment(client: RouterClient) ->
         client.deployment("nope")
 
 
-def test_yaml_proxy_config(tmp_path: Path, servers: dict[str, RunningServer], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yaml_proxy_config(
+    tmp_path: Path, servers: dict[str, RunningServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REF_VLLM_URL", servers["vllm"].base_url + "/v1")
     config = tmp_path / "router.yaml"
     config.write_text(
@@ -185,7 +198,22 @@ def test_yaml_errors_name_the_problem(tmp_path: Path) -> None:
         load_model_list(bad)
     missing = tmp_path / "env.yaml"
     missing.write_text(
-        "model_list:\n  - model_name: c\n    litellm_params: {model: hosted_vllm/m, api_base: os.environ/NOPE_X}\n"
+        "model_list:\n  - model_name: c\n"
+        "    litellm_params: {model: hosted_vllm/m, api_base: os.environ/NOPE_X}\n"
     )
     with pytest.raises(ConfigurationError, match="NOPE_X"):
         load_model_list(missing)
+
+
+def test_the_documented_yaml_example_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "router.md").read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "router.yaml").write_text(block)
+    monkeypatch.setenv("VLLM_API_KEY", "docs-key")
+
+    entries, settings = load_model_list(tmp_path / "router.yaml")
+
+    assert [e["model_info"]["id"] for e in entries] == ["gpu1", "gpu2", "gpu3", "ollama-cpu1"]
+    assert {e["model_name"] for e in entries[:3]} == {"chat"}
+    assert entries[0]["litellm_params"]["api_key"] == "docs-key"
+    assert settings["fallbacks"] == [{"chat": ["chat-fallback"]}]

@@ -12,7 +12,11 @@ from collections.abc import Iterator
 import pytest
 
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.integrations.litellm_router import AsyncRouterClient, RouterClient, client_from_router
+from openai_compatible_client.integrations.litellm_router import (
+    AsyncRouterClient,
+    RouterClient,
+    client_from_router,
+)
 from tests.support.reference import RunningServer, start_reference_server
 
 pytestmark = [pytest.mark.contract, pytest.mark.slow, pytest.mark.timeout(300)]
@@ -36,7 +40,8 @@ def servers() -> Iterator[list[RunningServer]]:
 
 def deployments(servers: list[RunningServer]) -> list[tuple[str, ClientConfig]]:
     return [
-        ("chat", ClientConfig(base_url=s.base_url + "/v1", platform="vllm", model=MODEL, timeout=10)) for s in servers
+        ("chat", ClientConfig(base_url=s.base_url + "/v1", platform="vllm", model=MODEL, timeout=10))
+        for s in servers
     ]
 
 
@@ -90,7 +95,11 @@ def test_a_server_answering_500_is_cooled_down(servers: list[RunningServer]) -> 
     faulty = servers[1]
     faulty.add_fault(path=CHAT, status=500, body={"error": {"message": "boom"}}, times=1000)
     with client_from_router(
-        deployments(servers), routing_strategy="simple-shuffle", num_retries=3, allowed_fails=1, cooldown_time=60
+        deployments(servers),
+        routing_strategy="simple-shuffle",
+        num_retries=3,
+        allowed_fails=1,
+        cooldown_time=60,
     ) as client:
         assert isinstance(client, RouterClient)
         answers = [

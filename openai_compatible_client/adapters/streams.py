@@ -24,6 +24,7 @@ class _Done:
 
 
 DONE = _Done()
+_NOTHING = object()  # "no event yet" (an event can be JSON null)
 
 
 class NDJSONDecoder:
@@ -74,6 +75,8 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[Any]:
         """Take the next bytes; return every event they complete."""
+        if not chunk:
+            return []
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]
         self._pending_cr = chunk.endswith(b"\r")
@@ -86,7 +89,7 @@ class SSEDecoder:
             line = bytes(self._buffer[:end])
             del self._buffer[: end + skip]
             event = self._line(line.decode("utf-8"))
-            if event is not None:
+            if event is not _NOTHING:
                 events.append(event)
         return events
 
@@ -96,10 +99,10 @@ class SSEDecoder:
         if self._buffer:
             event = self._line(bytes(self._buffer).decode("utf-8"))
             self._buffer.clear()
-            if event is not None:
+            if event is not _NOTHING:
                 events.append(event)
         event = self._line("")
-        if event is not None:
+        if event is not _NOTHING:
             events.append(event)
         return events
 
@@ -114,21 +117,21 @@ class SSEDecoder:
         # A trailing "\r": its "\n" may come in the next chunk (handled by _pending_cr).
         return cr, 1
 
-    def _line(self, line: str) -> Any | None:
+    def _line(self, line: str) -> Any:
         if not line:
             if not self._data:
-                return None
+                return _NOTHING
             data = "\n".join(self._data)
             self._data = []
             if data.strip() == "[DONE]":
                 return DONE
             return json.loads(data)
         if line.startswith(":"):
-            return None
+            return _NOTHING
         field, _, value = line.partition(":")
         if field == "data":
             self._data.append(value[1:] if value.startswith(" ") else value)
-        return None
+        return _NOTHING
 
 
 class StreamReader:

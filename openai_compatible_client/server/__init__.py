@@ -39,7 +39,8 @@ The deterministic model (tests elsewhere predict answers from these rules):
   of the text (``'...'``/``"..."`` at word boundaries); else ``enum[0]`` or the type default:
   string ``"reference"``, integer ``1``, number ``1.0``, boolean ``true``, array ``[]``,
   object ``{}``. vLLM: ``tool_calls`` with id ``chatcmpl-tool-<32 hex>``, ``arguments`` a
-  JSON string, content ``null``, finish ``tool_calls`` (``stop`` for a named
+  JSON string, content ``null`` (``""`` when ``tool_choice`` is ``"required"`` or names a
+  function, as vLLM builds that message), finish ``tool_calls`` (``stop`` for a named
   ``tool_choice``). Ollama: ``arguments`` an object, id ``call_<8 hex>``,
   ``function.index``, ``done_reason: "stop"``. Ids are a hash of the messages and tools, so
   they repeat for the same request.
@@ -58,7 +59,8 @@ The deterministic model (tests elsewhere predict answers from these rules):
   returns well-formed logprob objects; ``suffix`` is refused with 400 (no FIM model).
 * **Embeddings.** A unit-length float32 vector of ``--embedding-dim`` values from sha256 of the
   text; ``dimensions`` <= that truncates and re-normalizes (vLLM 400 above it). ``base64``
-  is little-endian float32. Ollama ``/api/embeddings`` returns the same unit vector.
+  and ``bytes`` are float32 in the request's ``endianness`` (vLLM's default ``native``: the
+  host's order, little-endian on x86 and ARM). Ollama ``/api/embeddings`` returns the same unit vector.
 * **Platform routes.** vLLM ``/tokenize`` ids are ``1000 + first 3 bytes of sha256(token)``
   (special tokens 0-4); ``/score`` and ``/rerank`` relevance is a squashed cosine of the two
   embeddings plus shared words (identical texts score highest); ``/classify`` labels
@@ -67,6 +69,26 @@ The deterministic model (tests elsewhere predict answers from these rules):
   Ollama's registry is simulated: every valid name can be pulled except models whose name
   starts with ``missing``; create/copy/delete/pull change ``/api/tags``; inference loads a
   model into ``/api/ps`` for ``keep_alive`` (0 unloads).
+
+Response shapes (vLLM). Field names, JSON types and nesting match a real vLLM 0.32 server
+(checked by the differential test tier). Where that server and the 0.33 reference notes differ,
+the real server's shape wins:
+
+* Plain JSON bodies keep every null field: chat ``prompt_text``, ``ec_transfer_params``,
+  ``metrics`` and per choice ``token_ids``, ``routed_experts``; completions ``ec_transfer_params``,
+  ``metrics`` and per choice ``routed_experts``. ``weight_versions`` (0.33 notes) is not sent.
+* ``usage`` of plain JSON bodies (chat, completions, embeddings, pooling, classify, score) has
+  ``prompt_tokens_details`` and ``completion_tokens_details``, both null. Stream chunks drop
+  unset fields: the final usage chunk has the three counts only; chat's per-chunk
+  (``continuous_usage_stats``) usage adds ``completion_tokens_details: null``.
+* Chat streams: the role chunk carries top-level ``prompt_token_ids``/``prompt_text`` null and no
+  ``token_ids``; every later choice has ``token_ids: null``. Completion stream choices carry
+  ``prompt_token_ids`` and ``token_ids``, both null.
+* Rerank ``document`` is ``{"text", "multi_modal"}`` with the unused one null; the ``bytes``
+  embeddings ``metadata`` header's ``usage`` has ``prompt_tokens``/``total_tokens`` only.
+* An unknown ``model`` on the pooling routes (embeddings, pooling, classify, score, rerank)
+  answers 404 "The model `X` does not exist." with ``param: null``; the other routes add
+  " Valid aliases: a, b." and ``param: "model"``.
 
 Test hooks (not part of either platform): ``GET``/``DELETE /_reference/requests`` (the
 request log) and ``POST``/``DELETE /_reference/faults`` (see :mod:`.faults`).

@@ -150,6 +150,8 @@ def _check_sampling(body: dict[str, Any], max_tokens_min: int = 1) -> None:
     top_k = body.get("top_k")
     if top_k is not None and top_k < -1:
         raise bad_request(f"top_k must be -1 (disable), or at least 1, got {top_k}.", "top_k")
+    if temperature is not None and temperature < 1e-5 and n is not None and n > 1:
+        raise bad_request(f"n must be 1 when using greedy sampling, got {n}.")
 
 
 def _check_tools(body: dict[str, Any]) -> None:

@@ -26,8 +26,10 @@ POOLING_KINDS = {
     "add_special_tokens": "bool",
     "use_activation": "bool",
     "task": "str",
+    "endianness": "str",
 }
 _ENCODINGS = ("float", "base64", "bytes", "bytes_only")
+_BYTE_ORDERS = {"native": "=", "little": "<", "big": ">"}
 
 
 @dataclass
@@ -93,8 +95,22 @@ def _vector(ctx: VLLMContext, model: str, text: str, dimensions: int | None) -> 
     return [to_float32(v) for v in vec]
 
 
-def _pack(vec: list[float]) -> bytes:
-    return struct.pack(f"<{len(vec)}f", *vec)
+def _pack(vec: list[float], endianness: str = "native") -> bytes:
+    return struct.pack(f"{_BYTE_ORDERS[endianness]}{len(vec)}f", *vec)
+
+
+def _endianness(body: dict[str, Any]) -> str:
+    """The requested byte order of base64/bytes output (vLLM's default is ``native``)."""
+    order = body.get("endianness") or "native"
+    if order not in _BYTE_ORDERS:
+        error = {
+            "type": "literal_error",
+            "loc": ("body", "endianness"),
+            "msg": "Input should be 'native', 'big' or 'little'",
+            "input": order,
+        }
+        raise validation_failure([error], "body.endianness")
+    return str(order)
 
 
 def _usage(items: list[Item]) -> dict[str, Any]:
@@ -127,6 +143,7 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
     if "normalize" in body:
         raise bad_request("`normalize` is no longer supported; use `use_activation` instead.", "normalize")
     encoding = _encoding(body)
+    order = _endianness(body)
     model = ctx.check_model(body.get("model"), pooling=True)
     items = pooling_items(ctx, body)
     for item in items:
@@ -135,7 +152,7 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
     rid = "embd-" + request_id(request, body)
     created = now()
     if encoding in ("bytes", "bytes_only"):
-        blob = b"".join(_pack(v) for v in vectors)
+        blob = b"".join(_pack(v, order) for v in vectors)
         headers: list[tuple[str, str]] = []
         if encoding == "bytes":
             entries, start = [], 0
@@ -145,7 +162,7 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
                     {
                         "index": index,
                         "embed_dtype": "float32",
-                        "endianness": "little",
+                        "endianness": order,
                         "start": start,
                         "end": end,
                         "shape": [len(vec)],
@@ -161,7 +178,7 @@ def embeddings(ctx: VLLMContext, request: Request) -> Response:
         {
             "index": index,
             "object": "embedding",
-            "embedding": base64.b64encode(_pack(vec)).decode() if encoding == "base64" else vec,
+            "embedding": base64.b64encode(_pack(vec, order)).decode() if encoding == "base64" else vec,
         }
         for index, vec in enumerate(vectors)
     ]
@@ -191,6 +208,7 @@ def pooling(ctx: VLLMContext, request: Request) -> Response:
     if task not in ("embed", "classify", "token_embed", "token_classify", "plugin"):
         raise bad_request(f"Unsupported task: {task!r}", "task")
     encoding = _encoding(body)
+    order = _endianness(body)
     model = ctx.check_model(body.get("model"), pooling=True)
     items = pooling_items(ctx, body)
     data = []
@@ -203,7 +221,7 @@ def pooling(ctx: VLLMContext, request: Request) -> Response:
         else:
             value = _vector(ctx, model, item.text, None)
         if encoding == "base64" and task in ("embed", "classify"):
-            value = base64.b64encode(_pack(value)).decode()
+            value = base64.b64encode(_pack(value, order)).decode()
         data.append({"index": index, "object": "pooling", "data": value})
     rid = "pooling-" + request_id(request, body)
     result = {

@@ -35,12 +35,14 @@ def ollama_ref() -> Iterator[RunningServer]:
 @pytest.fixture()
 def vllm(vllm_ref: RunningServer) -> RunningServer:
     vllm_ref.clear()
+    vllm_ref.clear_faults()
     return vllm_ref
 
 
 @pytest.fixture()
 def ollama(ollama_ref: RunningServer) -> RunningServer:
     ollama_ref.clear()
+    ollama_ref.clear_faults()
     return ollama_ref
 
 

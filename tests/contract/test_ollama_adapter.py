@@ -543,11 +543,6 @@ def test_occ_reports_failures_in_one_line(ollama: RunningServer, capsys: pytest.
     assert "UnsupportedEndpointError" in err and "tokenizer.encode()" in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adapters/base.py Unavailable returns a plain function for an attribute, so the nested "
-    "client.audio.transcriptions.create raises AttributeError instead of UnsupportedEndpointError",
-)
 @pytest.mark.parametrize("mode", MODES)
 def test_nested_vllm_resources_are_refused_too(mode: str, ollama: RunningServer) -> None:
     for kind in ("transcriptions", "translations"):

@@ -17,12 +17,11 @@ import pytest
 from openai_compatible_client import (
     AsyncOpenAICompatibleClient,
     OpenAICompatibleClient,
-    platforms,
     register_platform,
 )
 from openai_compatible_client import errors as E
 from openai_compatible_client.adapters.vllm_types import ModelList
-from openai_compatible_client.platforms import Platform
+from openai_compatible_client.platforms import Platform, unregister_platform
 from tests.contract.conftest import VLLM_MODEL
 from tests.support.reference import RunningServer
 
@@ -45,8 +44,7 @@ def llamacpp() -> Iterator[Platform]:
     try:
         yield LLAMACPP
     finally:
-        # The registry has no public removal; keep other tests' view of it unchanged.
-        platforms._REGISTRY.pop(LLAMACPP.name, None)
+        unregister_platform(LLAMACPP.name)
 
 
 def run(mode: str, base_url: str, body: Any) -> Any:

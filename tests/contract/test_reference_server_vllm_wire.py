@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 import pytest
@@ -56,6 +57,50 @@ def test_non_stream_keeps_null_keys(vllm_server: RunningServer) -> None:
     assert body["service_tier"] is None and body["choices"][0]["stop_reason"] is None
 
 
+def test_non_stream_null_fields_as_real_vllm_sends_them(vllm_server: RunningServer) -> None:
+    chat = post(vllm_server, "/v1/chat/completions", {"messages": CHAT}).json()
+    for key in ("prompt_text", "ec_transfer_params", "metrics", "kv_transfer_params", "prompt_token_ids"):
+        assert chat[key] is None, key
+    assert chat["choices"][0]["token_ids"] is None and chat["choices"][0]["routed_experts"] is None
+    assert (
+        chat["usage"]["prompt_tokens_details"] is None and chat["usage"]["completion_tokens_details"] is None
+    )
+    text = post(vllm_server, "/v1/completions", {"prompt": "hi"}).json()
+    assert text["metrics"] is None and text["ec_transfer_params"] is None
+    assert text["choices"][0]["routed_experts"] is None
+    assert text["usage"]["completion_tokens_details"] is None
+    embedded = post(vllm_server, "/v1/embeddings", {"input": "hi"}).json()
+    assert embedded["usage"]["completion_tokens_details"] is None
+
+
+def test_forced_tool_choice_sends_empty_content(vllm_server: RunningServer) -> None:
+    tool = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object"}}}
+    body = {"messages": CHAT, "tools": [tool], "tool_choice": "required"}
+    message = post(vllm_server, "/v1/chat/completions", body).json()["choices"][0]["message"]
+    assert message["content"] == "" and message["tool_calls"][0]["function"]["name"] == "get_time"
+    named = {**body, "tool_choice": {"type": "function", "function": {"name": "get_time"}}}
+    assert post(vllm_server, "/v1/chat/completions", named).json()["choices"][0]["message"]["content"] == ""
+    auto = {"messages": [{"role": "user", "content": "get_time please"}], "tools": [tool]}
+    assert post(vllm_server, "/v1/chat/completions", auto).json()["choices"][0]["message"]["content"] is None
+
+
+def test_stream_chunk_fields(vllm_server: RunningServer) -> None:
+    body = {"messages": CHAT, "stream": True, "stream_options": {"include_usage": True}}
+    chat = [
+        json.loads(e[6:]) for e in post(vllm_server, "/v1/chat/completions", body).text.split("\n\n")[:-2]
+    ]
+    assert chat[0]["prompt_token_ids"] is None and chat[0]["prompt_text"] is None
+    assert "token_ids" not in chat[0]["choices"][0]
+    assert all(c["choices"][0]["token_ids"] is None for c in chat[1:-1])
+    assert set(chat[-1]["usage"]) == {"prompt_tokens", "total_tokens", "completion_tokens"}
+    text = [
+        json.loads(e[6:])
+        for e in post(vllm_server, "/v1/completions", {**body, "prompt": "hi"}).text.split("\n\n")[:-2]
+    ]
+    choice = text[0]["choices"][0]
+    assert choice["prompt_token_ids"] is None and choice["token_ids"] is None
+
+
 def test_error_bodies(vllm_server: RunningServer) -> None:
     r = post(vllm_server, "/v1/chat/completions", {"model": "ghost", "messages": CHAT})
     assert r.status_code == 404
@@ -64,6 +109,16 @@ def test_error_bodies(vllm_server: RunningServer) -> None:
             "message": f"The model `ghost` does not exist. Valid aliases: {VLLM_MODEL}.",
             "type": "NotFoundError",
             "param": "model",
+            "code": 404,
+        }
+    }
+    pooled = post(vllm_server, "/v1/embeddings", {"model": "ghost", "input": "x"})
+    assert pooled.status_code == 404
+    assert pooled.json() == {
+        "error": {
+            "message": "The model `ghost` does not exist.",
+            "type": "NotFoundError",
+            "param": None,
             "code": 404,
         }
     }
@@ -191,3 +246,25 @@ def test_fault_injection(vllm_server: RunningServer) -> None:
     vllm_server.add_fault(path="/v1/chat/completions", after_chunks=1, then="close")
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         post(vllm_server, "/v1/chat/completions", {"messages": CHAT, "stream": True})
+
+
+def test_embedding_bytes_follow_endianness(vllm_server: RunningServer) -> None:
+    floats = post(vllm_server, "/v1/embeddings", {"input": "alpha"}).json()["data"][0]["embedding"]
+    big = post(
+        vllm_server, "/v1/embeddings", {"input": "alpha", "encoding_format": "bytes", "endianness": "big"}
+    )
+    meta = json.loads(big.headers["metadata"])
+    assert meta["data"][0]["endianness"] == "big" and set(meta["usage"]) == {"prompt_tokens", "total_tokens"}
+    assert list(struct.unpack(f">{len(floats)}f", big.content)) == floats
+    default = post(vllm_server, "/v1/embeddings", {"input": "alpha", "encoding_format": "bytes"})
+    assert json.loads(default.headers["metadata"])["data"][0]["endianness"] == "native"
+    wrong = post(vllm_server, "/v1/embeddings", {"input": "alpha", "endianness": "middle"})
+    assert wrong.status_code == 400 and wrong.json()["error"]["param"] == "body.endianness"
+
+
+def test_greedy_sampling_allows_one_choice(vllm_server: RunningServer) -> None:
+    greedy = post(vllm_server, "/v1/completions", {"prompt": "hi", "n": 2, "temperature": 0})
+    assert greedy.status_code == 400
+    assert greedy.json()["error"]["message"] == "n must be 1 when using greedy sampling, got 2."
+    sampled = post(vllm_server, "/v1/chat/completions", {"messages": CHAT, "n": 2, "temperature": 0.5})
+    assert len(sampled.json()["choices"]) == 2

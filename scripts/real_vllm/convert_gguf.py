@@ -19,8 +19,9 @@ def convert(gguf_path: Path, dest: Path) -> None:
         gguf_path: The ``.gguf`` file.
         dest: Output directory; replaced atomically (written beside it, then renamed).
     """
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    # Only the real-vLLM environment has these.
+    import torch  # type: ignore[import-not-found]
+    from transformers import AutoModelForCausalLM, AutoTokenizer  # type: ignore[import-not-found]
 
     folder, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)

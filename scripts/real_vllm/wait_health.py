@@ -15,6 +15,8 @@ from pathlib import Path
 
 POLL_SECONDS = 2.0
 LOG_TAIL_LINES = 40
+# Loopback only: never through a proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def _alive(pid: int) -> bool:
@@ -29,7 +31,7 @@ def _alive(pid: int) -> bool:
 
 def _healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as response:
+        with _OPENER.open(f"http://127.0.0.1:{port}/health", timeout=5) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -43,6 +45,10 @@ def _tail(path: str) -> str:
     return "\n".join(lines[-LOG_TAIL_LINES:])
 
 
+def _say(text: str) -> None:
+    print(f"[real-vllm] {text}", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str]) -> int:
     """Command line: ``wait_health.py STATE_FILE TIMEOUT_SECONDS``; exit 0 when all are healthy."""
     state, timeout = Path(argv[0]), float(argv[1])
@@ -52,15 +58,14 @@ def main(argv: list[str]) -> int:
     while pending:
         for name, (pid, port, log) in list(pending.items()):
             if _healthy(port):
-                print(f"[real-vllm] {name} ready after {time.monotonic() - start:.0f} s", file=sys.stderr)
+                _say(f"{name} ready after {time.monotonic() - start:.0f} s")
                 del pending[name]
             elif not _alive(pid):
-                print(f"[real-vllm] error: {name} (pid {pid}) exited; log tail:\n{_tail(log)}", file=sys.stderr)
+                _say(f"error: {name} (pid {pid}) exited; log tail:\n{_tail(log)}")
                 return 1
         if pending and time.monotonic() - start > timeout:
             for name, (_pid, _port, log) in pending.items():
-                print(f"[real-vllm] error: {name} not healthy after {timeout:.0f} s; log tail:\n{_tail(log)}",
-                      file=sys.stderr)
+                _say(f"error: {name} not healthy after {timeout:.0f} s; log tail:\n{_tail(log)}")
             return 1
         if pending:
             time.sleep(POLL_SECONDS)

@@ -12,6 +12,9 @@ import requests
 
 ENV_HINT = 'run `scripts/real-vllm.sh start` and `eval "$(scripts/real-vllm.sh env)"` first'
 RAW_TIMEOUT = 120.0
+# Raw calls go straight to loopback, never through a proxy from the environment.
+RAW = requests.Session()
+RAW.trust_env = False
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,13 @@ class Server:
 
     def post(self, path: str, body: dict[str, Any], expect: int = 200) -> Any:
         """POST ``body`` to ``path`` with requests; return the decoded JSON."""
-        response = requests.post(self.root + path, json=body, headers=self.headers(), timeout=RAW_TIMEOUT)
+        response = RAW.post(self.root + path, json=body, headers=self.headers(), timeout=RAW_TIMEOUT)
         assert response.status_code == expect, (path, response.status_code, response.text)
         return response.json()
 
     def get(self, path: str) -> Any:
         """GET ``path`` with requests; return the decoded JSON."""
-        response = requests.get(self.root + path, headers=self.headers(), timeout=RAW_TIMEOUT)
+        response = RAW.get(self.root + path, headers=self.headers(), timeout=RAW_TIMEOUT)
         assert response.status_code == 200, (path, response.status_code, response.text)
         return response.json()
 

@@ -18,9 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from .servers import RAW_TIMEOUT, Server, server_from_env
+from .servers import RAW, RAW_TIMEOUT, Server, server_from_env
 from .shapes import Difference, format_report, shape_diff
 
 pytestmark = pytest.mark.real_vllm
@@ -227,7 +226,7 @@ def send(root: str, api_key: str, model: str, case: Case) -> Answer:
     body = None
     if case.body is not None:
         body = {k: (model if v == MODEL else v) for k, v in case.body.items()}
-    response = requests.request(
+    response = RAW.request(
         case.method, root + case.path, json=body, headers=headers, timeout=RAW_TIMEOUT, stream=case.stream
     )
     with response:

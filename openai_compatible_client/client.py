@@ -458,31 +458,20 @@ def _config(
     platform: str | None,
     settings: Mapping[str, Any],
 ) -> ClientConfig:
-    import pydantic
-
-    try:
-        if config is not None:
-            given = {
-                k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v
-            }
-            changes = {**given, **settings}
-            return ClientConfig(**{**dict(config), **changes}) if changes else config
-        if base_url is None:
-            overrides = {**({"api_key": api_key} if api_key else {}), **settings}
-            return ClientConfig.from_env(platform, None, **overrides)
-        return ClientConfig(
-            base_url=base_url,
-            platform=platform or "vllm",
-            **({"api_key": api_key} if api_key is not None else {}),
-            **settings,
-        )
-    except pydantic.ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
-            f"{err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        )
-        raise E.ConfigurationError(f"invalid client settings: {problems}") from None
+    """The settings of a new client: a given config, keyword arguments over it, or the environment."""
+    if config is not None:
+        given = {k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v}
+        changes = {**given, **settings}
+        return ClientConfig(**{**dict(config), **changes}) if changes else config
+    if base_url is None:
+        overrides = {**({"api_key": api_key} if api_key else {}), **settings}
+        return ClientConfig.from_env(platform, None, **overrides)
+    return ClientConfig(
+        base_url=base_url,
+        platform=platform or "vllm",
+        **({"api_key": api_key} if api_key is not None else {}),
+        **settings,
+    )
 
 
 def detect_platform(config: ClientConfig) -> str:

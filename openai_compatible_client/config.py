@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from openai_compatible_client.errors import ConfigurationError
 
 __all__ = ["ClientConfig", "OllamaOptions", "UnsupportedParamsPolicy", "VLLMOptions", "split_base_url"]
 
@@ -136,6 +138,24 @@ class ClientConfig(_Frozen):
     """vLLM defaults (chat template, sampling extras)."""
     ollama: OllamaOptions = Field(default_factory=OllamaOptions)
     """Ollama defaults (keep_alive, options)."""
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: "
+                f"{err['msg'].removeprefix('Value error, ')}"
+                for err in exc.errors()
+            )
+            raise ConfigurationError(f"invalid client settings: {problems}") from None
+
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickles never carry the key: an unpickled config has ``api_key=None`` (pass it again)."""
+        state = super().__getstate__()
+        fields = dict(state["__dict__"])
+        fields["api_key"] = None
+        return {**state, "__dict__": fields}
 
     @field_validator("base_url")
     @classmethod

@@ -83,13 +83,18 @@ def _alias_reasoning(message: Any) -> None:
             message.setdefault("reasoning_content", text)
 
 
+def _alias_choices(payload: dict[str, Any], field: str) -> None:
+    choices = payload.get("choices")
+    for choice in choices if isinstance(choices, list) else ():
+        if isinstance(choice, dict):
+            _alias_reasoning(choice.get(field))
+
+
 def to_chat_completion(platform_native: bool, payload: Any, model: str) -> ChatCompletion:
     """A chat answer as ``ChatCompletion`` (vLLM payloads validated, Ollama payloads mapped)."""
     if not platform_native:
         if isinstance(payload, dict):
-            for choice in payload.get("choices") or ():
-                if isinstance(choice, dict):
-                    _alias_reasoning(choice.get("message"))
+            _alias_choices(payload, "message")
         return _validate(ChatCompletion, payload)
     body = _object(payload)
     message = _object(body.get("message", {}))
@@ -121,9 +126,7 @@ def to_chat_completion(platform_native: bool, payload: Any, model: str) -> ChatC
 def to_chat_chunk(payload: Any) -> ChatCompletionChunk:
     """A vLLM SSE event as ``ChatCompletionChunk``."""
     if isinstance(payload, dict):
-        for choice in payload.get("choices") or ():
-            if isinstance(choice, dict):
-                _alias_reasoning(choice.get("delta"))
+        _alias_choices(payload, "delta")
     return _validate(ChatCompletionChunk, payload)
 
 
@@ -164,8 +167,10 @@ def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbe
     if not platform_native:
         body = _object(payload)
         data = body.get("data")
-        if isinstance(data, list) and data and all(
-            isinstance(item, dict) and isinstance(item.get("embedding"), str) for item in data
+        if (
+            isinstance(data, list)
+            and data
+            and all(isinstance(item, dict) and isinstance(item.get("embedding"), str) for item in data)
         ):
             # encoding_format="base64": the vectors stay base64 strings, as the OpenAI SDK leaves them.
             from openai._models import construct_type

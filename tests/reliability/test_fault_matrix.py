@@ -50,7 +50,7 @@ KIND_TITLES = {
     "completion": "completion",
     "embeddings": "embeddings",
     "platform": "platform endpoint",
-    "progress": "Ollama progress stream",
+    "progress": "Ollama progress stream (not idempotent)",
 }
 
 
@@ -124,22 +124,39 @@ FAULTS: dict[str, Fault] = {
     "502": Fault("502", {"kind": "status", "status": 502}, _same(E.InternalServerError, True)),
     "503": Fault("503", {"kind": "status", "status": 503}, _same(E.InternalServerError, True)),
     "504": Fault("504", {"kind": "status", "status": 504}, _same(E.InternalServerError, True)),
-    "html": Fault("HTML page instead of JSON (200)", {"kind": "html"}, _same(E.APIResponseValidationError, False)),
-    "redirect": Fault(
-        "307 redirect to another host", {"kind": "redirect"}, _same(None, False)
+    "html": Fault(
+        "HTML page instead of JSON (200)", {"kind": "html"}, _same(E.APIResponseValidationError, False)
     ),
+    "redirect": Fault("307 redirect to another host", {"kind": "redirect"}, _same(None, False)),
 }
+
+
+# Faults after which the server provably did no work: even a non-idempotent call is resent.
+NOTHING_DONE = frozenset({"refused", "429_retry_after", "429", "503"})
+NON_IDEMPOTENT = frozenset({"progress"})  # pull/push/create change server state (idempotent=False)
+
+
+def expected(fault_id: str, kind: str, platform: str) -> Outcome | None:
+    """The outcome a cell must show."""
+    outcome = FAULTS[fault_id].call(kind, platform)
+    if outcome is not None and kind in NON_IDEMPOTENT and fault_id not in NOTHING_DONE:
+        return Outcome(outcome.error, False)
+    return outcome
 
 
 def _cells() -> list[Any]:
     cells = []
-    for fault_id, fault in FAULTS.items():
+    for fault_id in FAULTS:
         for kind in KINDS:
             for platform in ("vllm", "ollama"):
-                if (platform, kind) not in PATHS or fault.call(kind, platform) is None:
+                if (platform, kind) not in PATHS or expected(fault_id, kind, platform) is None:
                     continue
                 for mode in ("sync", "async"):
-                    cells.append(pytest.param(fault_id, kind, platform, mode, id=f"{fault_id}-{kind}-{platform}-{mode}"))
+                    cells.append(
+                        pytest.param(
+                            fault_id, kind, platform, mode, id=f"{fault_id}-{kind}-{platform}-{mode}"
+                        )
+                    )
     return cells
 
 
@@ -160,8 +177,14 @@ def _settings(url: str, platform: str) -> TransportSettings:
 def _direct_call(kind: str) -> Call:
     if kind == "progress":
         return Call(
-            "ollama", "POST /api/pull", "POST", "/api/pull", json={"model": "llama3.2", "stream": True},
-            framing="ndjson", terminator="ndjson_success",
+            "ollama",
+            "POST /api/pull",
+            "POST",
+            "/api/pull",
+            json={"model": "llama3.2", "stream": True},
+            framing="ndjson",
+            terminator="ndjson_success",
+            idempotent=False,
         )
     return Call("ollama", "POST /api/show", "POST", "/api/show", json={"model": "llama3.2"})
 
@@ -209,7 +232,11 @@ def run_sync(kind: str, platform: str, url: str) -> Result:
         return result
     method, kwargs = _facade_args(kind)
     with OpenAICompatibleClient(
-        base_url=url, api_key=API_KEY, platform=platform, max_retries=MAX_RETRIES, timeout=TIMEOUT,
+        base_url=url,
+        api_key=API_KEY,
+        platform=platform,
+        max_retries=MAX_RETRIES,
+        timeout=TIMEOUT,
         connect_timeout=TIMEOUT,
     ) as client:
         try:
@@ -245,7 +272,11 @@ def run_async(kind: str, platform: str, url: str) -> Result:
             return result
         method, kwargs = _facade_args(kind)
         async with AsyncOpenAICompatibleClient(
-            base_url=url, api_key=API_KEY, platform=platform, max_retries=MAX_RETRIES, timeout=TIMEOUT,
+            base_url=url,
+            api_key=API_KEY,
+            platform=platform,
+            max_retries=MAX_RETRIES,
+            timeout=TIMEOUT,
             connect_timeout=TIMEOUT,
         ) as client:
             try:
@@ -289,7 +320,7 @@ def test_cell(
     fault_id: str, kind: str, platform: str, mode: str, faults: FaultServer, recorded_retries: list[float]
 ) -> None:
     fault = FAULTS[fault_id]
-    outcome = fault.call(kind, platform)
+    outcome = expected(fault_id, kind, platform)
     assert outcome is not None
     path = PATHS[(platform, kind)]
     url = faults.url
@@ -321,7 +352,9 @@ def test_cell(
     if fault_id == "redirect":
         assert faults.count(path, other=True) == 1
         assert faults.stats()["auth"] == [True]
-        assert faults.stats(other=True)["auth"] == [False], "Authorization must not follow a redirect off-host"
+        assert faults.stats(other=True)["auth"] == [False], (
+            "Authorization must not follow a redirect off-host"
+        )
     # Every attempt is bounded by the timeout; drip adds at most one gap per attempt.
     assert elapsed < attempts * (TIMEOUT + 0.1) + MARGIN, f"{elapsed:.2f} s"
     assert_no_leaks(before)
@@ -358,7 +391,7 @@ def test_long_retry_after_is_not_waited(faults: FaultServer, mode: str) -> None:
     result = (run_sync if mode == "sync" else run_async)("chat", "vllm", faults.url)
     assert isinstance(result.error, E.RateLimitError)
     assert faults.count("/v1/chat/completions") == 1
-    assert time.monotonic() - started < MARGIN
+    assert time.monotonic() - started < 5, "an hour-long Retry-After is not waited for"
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
@@ -384,7 +417,7 @@ def test_non_idempotent_call_is_not_resent_after_it_may_have_run(faults: FaultSe
             transport.close()
         else:
 
-            async def go() -> None:
+            async def go(settings: TransportSettings = settings) -> None:
                 transport = AsyncTransport(settings)
                 try:
                     with pytest.raises(E.OpenAICompatibleError):
@@ -410,10 +443,10 @@ def render_table() -> str:
     """The matrix as markdown: one row per fault, one column per kind of call."""
     header = "| fault | " + " | ".join(KIND_TITLES[k] for k in KINDS) + " |"
     lines = [header, "|" + "---|" * (len(KINDS) + 1)]
-    for fault in FAULTS.values():
+    for fault_id, fault in FAULTS.items():
         cells = []
         for kind in KINDS:
-            outcomes = {p: fault.call(kind, p) for p in ("vllm", "ollama") if (p, kind) in PATHS}
+            outcomes = {p: expected(fault_id, kind, p) for p in ("vllm", "ollama") if (p, kind) in PATHS}
             texts = {p: _cell_text(o) for p, o in outcomes.items()}
             if len(set(texts.values())) == 1:
                 cells.append(next(iter(texts.values())))

@@ -31,8 +31,12 @@ def _scan(*texts: Any) -> None:
 def _exercise_sync(url: str, platform: str) -> list[BaseException]:
     """Successful and failing calls of several kinds; returns the errors raised."""
     errors: list[BaseException] = []
-    with OpenAICompatibleClient(base_url=url, api_key=API_KEY, platform=platform, max_retries=1, timeout=1) as c:
-        _scan(repr(c), str(c), repr(c.config), str(c.config), c.config.model_dump(), c.config.model_dump_json())
+    with OpenAICompatibleClient(
+        base_url=url, api_key=API_KEY, platform=platform, max_retries=1, timeout=1
+    ) as c:
+        _scan(
+            repr(c), str(c), repr(c.config), str(c.config), c.config.model_dump(), c.config.model_dump_json()
+        )
         for call in (
             lambda: c.chat.completions.create(model="m", messages=MESSAGES),
             lambda: list(c.chat.completions.create(model="m", messages=MESSAGES, stream=True)),
@@ -89,7 +93,13 @@ def test_key_not_in_logs_errors_reprs(
 def test_config_serialisation_hides_the_key() -> None:
     config = ClientConfig(base_url="http://127.0.0.1:9", api_key=API_KEY, platform="vllm")
     assert config.secret() == API_KEY
-    _scan(repr(config), str(config), config.model_dump(), config.model_dump_json(), json.dumps(config.model_dump(), default=str))
+    _scan(
+        repr(config),
+        str(config),
+        config.model_dump(),
+        config.model_dump_json(),
+        json.dumps(config.model_dump(), default=str),
+    )
     try:
         data = pickle.dumps(config)
     except (TypeError, pickle.PicklingError):
@@ -98,9 +108,9 @@ def test_config_serialisation_hides_the_key() -> None:
 
 
 def test_client_cannot_be_pickled_with_its_key() -> None:
-    with OpenAICompatibleClient(base_url="http://127.0.0.1:9", api_key=API_KEY, platform="vllm") as client:
-        with pytest.raises(TypeError):
-            pickle.dumps(client)
+    client = OpenAICompatibleClient(base_url="http://127.0.0.1:9", api_key=API_KEY, platform="vllm")
+    with client, pytest.raises(TypeError):
+        pickle.dumps(client)
 
 
 def test_langchain_serialisation_hides_the_key() -> None:
@@ -128,11 +138,15 @@ def test_tls_verification_on_by_default_off_only_explicitly() -> None:
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 @pytest.mark.parametrize("platform", ["vllm", "ollama"])
-def test_authorization_not_forwarded_on_redirect_to_another_host(faults: FaultServer, mode: str, platform: str) -> None:
+def test_authorization_not_forwarded_on_redirect_to_another_host(
+    faults: FaultServer, mode: str, platform: str
+) -> None:
     path = "/v1/chat/completions" if platform == "vllm" else "/api/chat"
     faults.plan(path, "redirect")
     if mode == "sync":
-        with OpenAICompatibleClient(base_url=faults.url, api_key=API_KEY, platform=platform, max_retries=0) as c:
+        with OpenAICompatibleClient(
+            base_url=faults.url, api_key=API_KEY, platform=platform, max_retries=0
+        ) as c:
             c.chat.completions.create(model="m", messages=MESSAGES)
     else:
 
@@ -151,16 +165,19 @@ BAD_NAMES = ["../api/delete", "a?b=c", "a#frag", "a b", "a\nb", "a\x00b", "/abs"
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
-def test_names_that_would_change_the_url_are_refused_before_any_request(faults: FaultServer, name: str) -> None:
+def test_names_that_would_change_the_url_are_refused_before_any_request(
+    faults: FaultServer, name: str
+) -> None:
     """Model names and digests become URL path parts or fields of platform routes: refused locally."""
     with OpenAICompatibleClient(base_url=faults.url, platform="ollama", max_retries=0) as ollama:
-        for call in (
+        calls = (
             lambda: ollama.models.info(name),
             lambda: ollama.models.delete(name),
             lambda: ollama.models.copy(name, "dest"),
             lambda: ollama.models.pull(name),
             lambda: ollama.blobs.check("sha256:" + name),
-        ):
+        )
+        for call in calls:
             with pytest.raises(E.InvalidRequestError):
                 call()
     assert sum(faults.stats()["counts"].values()) == 0, faults.stats()["counts"]

@@ -30,14 +30,18 @@ def test_one_client_sixteen_threads(reference: RunningServer) -> None:
     before = snapshot()
     mismatches: list[tuple[int, str | None]] = []
     seen_threads: set[int] = set()
-    with OpenAICompatibleClient(base_url=reference.base_url, platform="vllm", max_retries=0, timeout=30) as client:
+    with OpenAICompatibleClient(
+        base_url=reference.base_url, platform="vllm", max_retries=0, timeout=30
+    ) as client:
 
         def call(number: int) -> None:
             seen_threads.add(threading.get_ident())
             kind = number % 3
             text = f"thread-safety {number} {'x' * (number % 7 + 1)}"
             if kind == 0:
-                answer = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": text}])
+                answer = client.chat.completions.create(
+                    model=MODEL, messages=[{"role": "user", "content": text}]
+                )
                 got = answer.choices[0].message.content
             elif kind == 1:
                 got = client.completions.create(model=MODEL, prompt=text).choices[0].text

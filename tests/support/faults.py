@@ -33,6 +33,7 @@ server unless the plan (or every ``fault_every``-th request) says to disturb the
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -281,7 +282,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def do_GET(self) -> None:
@@ -427,10 +428,8 @@ class Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         self.wfile.flush()
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _disturb_json(self, value: Any, rule: Rule) -> None:
         data = json.dumps(value).encode()

@@ -9,6 +9,7 @@ builders) — never ``AttributeError``, ``KeyError``, ``TypeError`` or pydantic'
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -83,7 +84,11 @@ def deeply_nested(depth: int) -> Any:
 
 def _finding_f1(payload: Any) -> bool:
     """Known bug F1 (normalize.py): a truthy non-list ``choices`` raises TypeError; see the xfail below."""
-    return isinstance(payload, dict) and bool(payload.get("choices")) and not isinstance(payload["choices"], list)
+    return (
+        isinstance(payload, dict)
+        and bool(payload.get("choices"))
+        and not isinstance(payload["choices"], list)
+    )
 
 
 @pytest.mark.xfail(strict=True, raises=TypeError, reason="fuzz-finding F1: non-list choices (normalize.py)")
@@ -149,9 +154,9 @@ def test_deeply_nested_and_enormous_payloads() -> None:
         {"data": [{"embedding": "QUJD" * 250_000, "index": 0, "object": "embedding"}]},
     ):
         for native in (True, False):
-            _check(lambda payload=payload: to_chat_completion(native, payload, "m"), ChatCompletion)
-            _check(lambda payload=payload: to_completion(native, payload, "m"), Completion)
-            _check(lambda payload=payload: to_embeddings(native, payload, "m"), CreateEmbeddingResponse)
+            _check(lambda p=payload, n=native: to_chat_completion(n, p, "m"), ChatCompletion)
+            _check(lambda p=payload, n=native: to_completion(n, p, "m"), Completion)
+            _check(lambda p=payload, n=native: to_embeddings(n, p, "m"), CreateEmbeddingResponse)
 
 
 # ------------------------------------------------------------------ stream decoders and reader
@@ -161,7 +166,9 @@ def _reader(framing: str, terminator: str) -> StreamReader:
     return StreamReader(
         framing,  # type: ignore[arg-type]
         terminator,  # type: ignore[arg-type]
-        lambda payload: E.stream_error(platform="vllm", endpoint="POST /x", url="http://h/x", payload=payload),
+        lambda payload: E.stream_error(
+            platform="vllm", endpoint="POST /x", url="http://h/x", payload=payload
+        ),
     )
 
 
@@ -173,7 +180,7 @@ def test_stream_reader_on_arbitrary_bytes(data: bytes, cuts: list[int]) -> None:
         reader = _reader(framing, terminator)
         points = sorted({c for c in cuts if c <= len(data)} | {0, len(data)})
         try:
-            for start, end in zip(points, points[1:], strict=False):
+            for start, end in itertools.pairwise(points):
                 reader.feed(data[start:end])
             reader.close()
         except (ValueError, openai.APIError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -197,7 +204,7 @@ def test_any_split_gives_the_same_items(values: list[Any], data: st.DataObject) 
         cuts = sorted(set(data.draw(st.lists(st.integers(0, len(raw)), max_size=8))) | {0, len(raw)})
         decoder: SSEDecoder | NDJSONDecoder = SSEDecoder() if framing == "sse" else NDJSONDecoder()
         items: list[Any] = []
-        for start, end in zip(cuts, cuts[1:], strict=False):
+        for start, end in itertools.pairwise(cuts):
             items += decoder.feed(raw[start:end])
         items += decoder.close()
         assert items == finite
@@ -223,10 +230,16 @@ def _finite(value: Any) -> bool:
     headers=st.dictionaries(st.sampled_from(["retry-after", "content-type", "x-a"]), st.text(max_size=10)),
     platform=st.sampled_from(["vllm", "ollama", "other"]),
 )
-def test_error_from_response_any_body(status: int, content: bytes, headers: dict[str, str], platform: str) -> None:
+def test_error_from_response_any_body(
+    status: int, content: bytes, headers: dict[str, str], platform: str
+) -> None:
     try:
         error = E.error_from_response(
-            platform=platform, endpoint="POST /v1/x", url="http://h/v1/x", status=status, content=content,
+            platform=platform,
+            endpoint="POST /v1/x",
+            url="http://h/v1/x",
+            status=status,
+            content=content,
             headers=headers,
         )
     except (ValueError, UnicodeError):  # httpx refuses some header values; never an AttributeError
@@ -241,7 +254,9 @@ def test_error_from_response_any_body(status: int, content: bytes, headers: dict
 @FUZZ
 @given(payload=payloads)
 def test_stream_error_any_payload(payload: Any) -> None:
-    error = E.stream_error(platform="ollama", endpoint="POST /api/chat", url="http://h/api/chat", payload=payload)
+    error = E.stream_error(
+        platform="ollama", endpoint="POST /api/chat", url="http://h/api/chat", payload=payload
+    )
     assert isinstance(error, openai.APIError) and isinstance(error, E.OpenAICompatibleError)
 
 
@@ -249,6 +264,11 @@ def test_stream_error_any_payload(payload: Any) -> None:
 @given(content=st.binary(max_size=300), status=st.integers(100, 599))
 def test_invalid_response_any_bytes(content: bytes, status: int) -> None:
     error = E.invalid_response(
-        platform="vllm", endpoint="POST /v1/x", url="http://h/v1/x", status=status, content=content, reason="r"
+        platform="vllm",
+        endpoint="POST /v1/x",
+        url="http://h/v1/x",
+        status=status,
+        content=content,
+        reason="r",
     )
     assert isinstance(error, E.APIResponseValidationError)

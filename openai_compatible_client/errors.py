@@ -101,14 +101,18 @@ class UnsupportedEndpointError(OpenAICompatibleError, NotImplementedError):
     def __init__(self, method: str, *, platform: str, available_on: tuple[str, ...]) -> None:
         where = " or ".join(available_on) if available_on else "no registered platform"
         super().__init__(
-            f"{method}() is not available on a {platform!r} client: it exists on {where}. "
+            f"{method}() is not available on {_article(platform)} {platform!r} client: it exists on {where}. "
             f"Fix: construct the client with platform={available_on[0]!r} for a server of that kind."
             if available_on
-            else f"{method}() is not available on a {platform!r} client ({where} has it)."
+            else f"{method}() is not available on {_article(platform)} {platform!r} client ({where} has it)."
         )
         self.method = method
         self.platform = platform
         self.available_on = available_on
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
 
 
 class _Located:
@@ -296,7 +300,7 @@ def error_from_response(
     message = f"{platform} {endpoint} -> {status}: {text}"
     hint = _HINTS.get((platform, status))
     if hint:
-        message += f". Fix: {hint}"
+        message = f"{message.rstrip('.')}. Fix: {hint}"
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIStatusError

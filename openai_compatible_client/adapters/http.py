@@ -9,7 +9,9 @@ decoding and the error builders; they differ only in the library calls and the s
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import ssl
 import socket
 import time
 import uuid
@@ -393,13 +395,21 @@ class Transport(_Base):
         return bytes(buffer)
 
 
+@functools.cache
+def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
+    """One TLS context per setting: building one loads the CA bundle (~50 ms), so share it."""
+    if verify is False:
+        return False
+    return httpx.create_ssl_context(verify=verify if isinstance(verify, str) else True)
+
+
 class AsyncTransport(_Base):
     """The asynchronous executor, on one pooled ``httpx.AsyncClient``."""
 
     def __init__(self, settings: TransportSettings) -> None:
         super().__init__(settings)
         self._client = httpx.AsyncClient(
-            verify=settings.verify_tls,
+            verify=_ssl_context(settings.verify_tls),
             trust_env=False,
             follow_redirects=True,
             limits=httpx.Limits(

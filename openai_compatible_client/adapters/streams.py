@@ -65,7 +65,7 @@ class SSEDecoder:
 
     >>> d = SSEDecoder()
     >>> d.feed(b'data: {"x": 1}\\r\\n\\r'), d.feed(b'\\n: keep-alive\\n\\ndata: [DONE]\\n\\n')
-    ([], [{'x': 1}, DONE])
+    ([{'x': 1}], [DONE])
     """
 
     def __init__(self) -> None:

@@ -203,9 +203,9 @@ def _cmd_tour(args: argparse.Namespace) -> int:
                     messages=[{"role": "user", "content": "get_weather city=Paris"}],
                     tools=[weather],
                 )
-                call = (tool_answer.choices[0].message.tool_calls or [None])[0]
-                if call is not None and hasattr(call, "function"):
-                    print(f"tool call: {call.function.name}({call.function.arguments}) id={call.id}")
+                for call in tool_answer.choices[0].message.tool_calls or ():
+                    if call.type == "function":
+                        print(f"tool call: {call.function.name}({call.function.arguments}) id={call.id}")
                 embedding = client.embeddings.create(model=model, input=["the tour", "works"])
                 dims = [len(item.embedding) for item in embedding.data]
                 print(f"embeddings: {len(embedding.data)} vectors of {dims[0]} dimensions")

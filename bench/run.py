@@ -41,7 +41,7 @@ SECTION_ORDER = (CHAT, STREAM, EMBED, ADAPTER, BURST)
 BUDGET = {CHAT: 15.0, STREAM: 16.0, EMBED: 7.0, ADAPTER: 5.0, BURST: 14.0}
 # (min, max) samples per case per round.
 LIMITS = {CHAT: (10, 3000), STREAM: (1, 300), EMBED: (5, 1000), ADAPTER: (10, 3000), BURST: (1, 4)}
-MIN_PER_WORKER = 4  # sequential calls per concurrent worker in a burst, at least
+MIN_PER_WORKER = 2  # sequential calls per concurrent worker in a burst, at least
 WARMUP = {CHAT: 20, STREAM: 3, EMBED: 5, ADAPTER: 20, BURST: 1}
 IMPORT_MODULES = ("openai_compatible_client", "openai", "litellm")
 PACKAGES = (

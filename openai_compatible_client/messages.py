@@ -115,6 +115,8 @@ def _part(part: Any, where: str, platform: str, max_bytes: int) -> dict[str, Any
     if not isinstance(part, Mapping):
         raise _fail(where, f"a content part must be an object, got {type(part).__name__}")
     kind = part.get("type")
+    if not isinstance(kind, str):
+        raise _fail(where, "a content part needs a string 'type'")
     if kind == "text":
         text = part.get("text")
         if not isinstance(text, str):
@@ -153,6 +155,10 @@ def _part(part: Any, where: str, platform: str, max_bytes: int) -> dict[str, Any
     raise _fail(where, f"unsupported content part type {kind!r} on {platform}")
 
 
+def _is_meta(kind: Any) -> bool:
+    return isinstance(kind, str) and kind in _ASSISTANT_META
+
+
 def _content(
     content: Any, where: str, platform: str, max_bytes: int, role: str
 ) -> str | list[dict[str, Any]]:
@@ -162,9 +168,7 @@ def _content(
         if role == "assistant":
             # An assistant's history may carry its tool calls and reasoning as content blocks
             # (LangChain does); they travel in tool_calls / are not sent back, so skip them here.
-            content = [
-                p for p in content if not (isinstance(p, Mapping) and p.get("type") in _ASSISTANT_META)
-            ]
+            content = [p for p in content if not (isinstance(p, Mapping) and _is_meta(p.get("type")))]
         return [_part(p, f"{where}.content[{i}]", platform, max_bytes) for i, p in enumerate(content)]
     raise _fail(where, f"content must be a string or a list of parts, got {type(content).__name__}")
 
@@ -226,7 +230,7 @@ def prepare_messages(messages: Any, *, platform: str, max_image_bytes: int) -> l
         if not isinstance(message, Mapping):
             raise _fail(where, f"must be an object with 'role' and 'content', got {type(message).__name__}")
         role = message.get("role")
-        if role not in _ROLES:
+        if not isinstance(role, str) or role not in _ROLES:
             raise _fail(where, f"role must be one of {', '.join(sorted(_ROLES))}, got {role!r}")
         clean: dict[str, Any] = {"role": "system" if role == "developer" else role}
         content = message.get("content")

@@ -456,5 +456,6 @@ def render_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_docs_show_this_matrix() -> None:
-    assert render_table() in DOC.read_text(encoding="utf-8"), "regenerate the table in docs/reliability.md"
+@pytest.mark.parametrize("doc", [DOC, DOC.parent.parent / "README.md"], ids=["docs", "readme"])
+def test_docs_show_this_matrix(doc: Path) -> None:
+    assert render_table() in doc.read_text(encoding="utf-8"), f"regenerate the fault matrix table in {doc.name}"

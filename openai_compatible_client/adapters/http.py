@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import ssl
 import socket
+import ssl
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping

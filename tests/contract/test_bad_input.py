@@ -256,9 +256,12 @@ def test_invalid_call_fails_before_any_request(
 ) -> None:
     server = vllm if platform == "vllm" else ollama
     settings: dict[str, Any] = {"unsupported_params": "error"} if platform == "ollama-strict" else {}
-    with OpenAICompatibleClient(
-        base_url=server.base_url, platform=platform.split("-")[0], **settings
-    ) as client, pytest.raises(error) as caught:
+    with (
+        OpenAICompatibleClient(
+            base_url=server.base_url, platform=platform.split("-")[0], **settings
+        ) as client,
+        pytest.raises(error) as caught,
+    ):
         call(client)
     assert fragment in str(caught.value)
     assert isinstance(caught.value, OpenAICompatibleError)

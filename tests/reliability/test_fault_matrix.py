@@ -458,4 +458,6 @@ def render_table() -> str:
 
 @pytest.mark.parametrize("doc", [DOC, DOC.parent.parent / "README.md"], ids=["docs", "readme"])
 def test_docs_show_this_matrix(doc: Path) -> None:
-    assert render_table() in doc.read_text(encoding="utf-8"), f"regenerate the fault matrix table in {doc.name}"
+    assert render_table() in doc.read_text(encoding="utf-8"), (
+        f"regenerate the fault matrix table in {doc.name}"
+    )

@@ -55,7 +55,7 @@ def test_key_not_in_logs_errors_reprs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("urllib3", "httpx", "httpcore", "openai_compatible_client", "LiteLLM", "requests"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     chat = "/v1/chat/completions" if platform == "vllm" else "/api/chat"
     errors = _exercise_sync(faults.url, platform)  # correct answers
     faults.plan(chat, "status", status=401)

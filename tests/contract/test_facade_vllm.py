@@ -296,3 +296,23 @@ def test_models_list_and_base_url_forms(vllm: RunningServer) -> None:
     for url in (vllm.base_url, vllm.base_url + "/v1", vllm.base_url + "/v1/"):
         with OpenAICompatibleClient(base_url=url, platform="vllm") as client:
             assert VLLM_MODEL in [m["id"] for m in client.models.list()["data"]]
+
+
+def test_embeddings_of_multimodal_messages(vllm: RunningServer) -> None:
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": PNG_1PX}},
+                {"type": "text", "text": "a red pixel"},
+            ],
+        }
+    ]
+    answer = invoke("sync", vllm.base_url, "vllm", "embeddings.create", model="embed-model", messages=messages)
+    assert isinstance(answer, CreateEmbeddingResponse) and len(answer.data) == 1
+    [sent] = bodies(vllm, "/v1/embeddings")
+    assert "input" not in sent
+    assert sent["messages"][0]["content"][0] == {
+        "type": "image_url",
+        "image_url": {"url": f"data:image/png;base64,{PNG_1PX}"},
+    }

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from openai_compatible_client.adapters.http import Call
+from openai_compatible_client.adapters.http import Call, Framing
+from openai_compatible_client.adapters.streams import Terminator
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.messages import prepare_messages, validate_tools
@@ -27,11 +28,6 @@ __all__ = ["Prepared", "chat_request", "completion_request", "embedding_request"
 
 Kind = Literal["chat", "completion", "embedding"]
 
-# Parameters handled by this module itself rather than passed to LiteLLM's mapping.
-_TRANSPORT = frozenset({"extra_headers", "extra_query", "extra_body", "timeout", "stream_options"})
-_OLLAMA_NATIVE = frozenset(
-    {"options", "format", "keep_alive", "think", "truncate", "system", "raw", "images"}
-)
 # OpenAI penalties are Ollama options of the same name and meaning (LiteLLM would turn
 # frequency_penalty into repeat_penalty, which means something else).
 _OLLAMA_OPTIONS = ("frequency_penalty", "presence_penalty")
@@ -173,14 +169,48 @@ def _vllm_extra_body(config: ClientConfig, extra_body: Mapping[str, Any] | None)
     return body
 
 
-def _headers(config: ClientConfig, given: dict[str, Any]) -> dict[str, str] | None:
-    extra = given.get("extra_headers")
-    return dict(extra) if extra else None
+@dataclass(frozen=True, slots=True)
+class _Wire:
+    """The transport-level parts of a call, taken out of its parameters."""
+
+    headers: dict[str, str] | None
+    query: dict[str, str] | None
+    timeout: float | None
+    extra_body: Mapping[str, Any] | None
+    stream_options: Mapping[str, Any] | None
 
 
-def _query(given: dict[str, Any]) -> dict[str, str] | None:
-    extra = given.get("extra_query")
-    return {str(k): str(v) for k, v in extra.items()} if extra else None
+def _take_wire(given: dict[str, Any]) -> _Wire:
+    """Pop ``extra_headers``/``extra_query``/``timeout``/``extra_body``/``stream_options``."""
+    headers = given.pop("extra_headers", None)
+    query = given.pop("extra_query", None)
+    return _Wire(
+        headers=dict(headers) if headers else None,
+        query={str(k): str(v) for k, v in query.items()} if query else None,
+        timeout=given.pop("timeout", None),
+        extra_body=given.pop("extra_body", None),
+        stream_options=given.pop("stream_options", None),
+    )
+
+
+def _call(platform: Platform, path: str, body: dict[str, Any], wire: _Wire, *, stream: bool) -> Call:
+    """The request: SSE (vLLM) or NDJSON (Ollama) when streaming, each with its terminator."""
+    framing: Framing = "json"
+    terminator: Terminator = "end"
+    if stream:
+        framing, terminator = ("ndjson", "ndjson_done") if platform.native else ("sse", "sse_done")
+    return Call(
+        platform.name,
+        f"POST {path}",
+        "POST",
+        path,
+        json=body,
+        headers=wire.headers,
+        params=wire.query,
+        framing=framing,
+        terminator=terminator,
+        timeout=wire.timeout,
+    )
 
 
 def _stream_flags(given: dict[str, Any], stream: bool, method: str) -> bool:
@@ -221,7 +251,9 @@ def chat_request(
     if not platform.native and "top_logprobs" in given and not given.get("logprobs"):
         raise InvalidRequestError(f"{method}: top_logprobs needs logprobs=True")
     if platform.native:
-        return _ollama_chat(config, platform, name, clean, streaming, include_usage, given, method)
+        return _ollama(
+            config, platform, "chat", name, streaming, include_usage, given, method, messages=clean
+        )
     return _openai_style(
         config, platform, "chat", name, streaming, include_usage, given, method, messages=clean
     )
@@ -264,7 +296,9 @@ def completion_request(
     ):
         raise InvalidRequestError(f"{method}: prompt list must hold strings, or token ids")
     if platform.native:
-        return _ollama_generate(config, platform, name, text, streaming, include_usage, given, method)
+        return _ollama(
+            config, platform, "completion", name, streaming, include_usage, given, method, prompt=text
+        )
     return _openai_style(
         config, platform, "completion", name, streaming, include_usage, given, method, prompt=prompt
     )
@@ -291,9 +325,7 @@ def embedding_request(
         messages = prepare_messages(messages, platform=platform.name, max_image_bytes=config.max_image_bytes)
     else:
         input = _embedding_input(input, method, platform)
-    headers = _headers(config, given)
-    query = _query(given)
-    timeout = given.pop("timeout", None)
+    wire = _take_wire(given)
     if platform.native:
         body: dict[str, Any] = {"model": name, "input": input}
         for key in ("truncate", "dimensions"):
@@ -305,22 +337,13 @@ def embedding_request(
         keep_alive = given.pop("keep_alive", config.ollama.keep_alive)
         if keep_alive is not None:
             body["keep_alive"] = keep_alive
-        _apply_policy(method, platform, config, {k: v for k, v in given.items() if k not in _TRANSPORT})
-        body.update(given.get("extra_body") or {})
-        call = Call(
-            platform.name,
-            "POST /api/embed",
-            "POST",
-            "/api/embed",
-            json=body,
-            headers=headers,
-            params=query,
-            timeout=timeout,
+        _apply_policy(method, platform, config, given)
+        body.update(wire.extra_body or {})
+        return Prepared(
+            _call(platform, "/api/embed", body, wire, stream=False), "embedding", name, platform.name
         )
-        return Prepared(call, "embedding", name, platform.name)
     litellm_config = _embedding_config(platform.embedding_provider)
     openai_params = {k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given}
-    extra = _vllm_extra_body(config, given.pop("extra_body", None))
     _reject_leftovers(method, platform, given)
     optional = litellm_config.map_openai_params(
         non_default_params=openai_params, optional_params={}, model=name, drop_params=False
@@ -331,18 +354,10 @@ def embedding_request(
         body = litellm_config.transform_embedding_request(
             model=name, input=input, optional_params=dict(optional), headers={}
         )
-    body.update(extra)
-    call = Call(
-        platform.name,
-        "POST /v1/embeddings",
-        "POST",
-        "/v1/embeddings",
-        json=body,
-        headers=headers,
-        params=query,
-        timeout=timeout,
+    body.update(_vllm_extra_body(config, wire.extra_body))
+    return Prepared(
+        _call(platform, "/v1/embeddings", body, wire, stream=False), "embedding", name, platform.name
     )
-    return Prepared(call, "embedding", name, platform.name)
 
 
 def _embedding_input(value: Any, method: str, platform: Platform) -> Any:
@@ -384,13 +399,7 @@ def _openai_style(
 ) -> Prepared:
     """vLLM and other OpenAI-style servers: LiteLLM's ``hosted_vllm`` mapping and transform."""
     _reject_leftovers(method, platform, given)
-    headers = _headers(config, given)
-    query = _query(given)
-    timeout = given.pop("timeout", None)
-    stream_options = given.pop("stream_options", None)
-    extra = _vllm_extra_body(config, given.pop("extra_body", None))
-    given.pop("extra_headers", None)
-    given.pop("extra_query", None)
+    wire = _take_wire(given)
     given = _apply_policy(method, platform, config, given)
     provider = platform.chat_provider if kind == "chat" else platform.completion_provider
     litellm_config = _chat_config(provider)
@@ -408,37 +417,38 @@ def _openai_style(
     else:
         body = {"model": model, "prompt": prompt, **optional}
         path = "/v1/completions"
-    body.update(extra)
+    body.update(_vllm_extra_body(config, wire.extra_body))
+    body.pop("stream", None)
     if stream:
         body["stream"] = True
-        if stream_options:
-            body["stream_options"] = dict(stream_options)
-    else:
-        body.pop("stream", None)
-    call = Call(
-        platform.name,
-        f"POST {path}",
-        "POST",
-        path,
-        json=body,
-        headers=headers,
-        params=query,
-        framing="sse" if stream else "json",
-        terminator="sse_done" if stream else "end",
-        timeout=timeout,
+        if wire.stream_options:
+            body["stream_options"] = dict(wire.stream_options)
+    return Prepared(
+        _call(platform, path, body, wire, stream=stream), kind, model, platform.name, stream, include_usage
     )
-    return Prepared(call, kind, model, platform.name, stream, include_usage)
 
 
-def _ollama_common(
-    config: ClientConfig, platform: Platform, given: dict[str, Any], method: str
-) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """Split Ollama parameters: (OpenAI params for LiteLLM, top-level body fields, options)."""
+def _ollama(
+    config: ClientConfig,
+    platform: Platform,
+    kind: Kind,
+    model: str,
+    stream: bool,
+    include_usage: bool,
+    given: dict[str, Any],
+    method: str,
+    messages: list[dict[str, Any]] | None = None,
+    prompt: str = "",
+) -> Prepared:
+    """Ollama's native routes: LiteLLM's ``ollama_chat`` (``/api/chat``) or ``ollama`` (``/api/generate``)."""
+    wire = _take_wire(given)
+    copies = int(given.pop("n", 1))
+    if copies > 1 and stream:
+        raise InvalidRequestError(f"{method}: n>1 with stream=True is not supported on ollama (it has no n)")
     given = _apply_policy(method, platform, config, given)
-    top: dict[str, Any] = {}
-    for key in ("format", "think", "system", "raw", "images"):
-        if key in given:
-            top[key] = given.pop(key)
+    top: dict[str, Any] = {
+        k: given.pop(k) for k in ("format", "think", "system", "raw", "images") if k in given
+    }
     keep_alive = given.pop("keep_alive", config.ollama.keep_alive)
     if keep_alive is not None:
         top["keep_alive"] = keep_alive
@@ -446,21 +456,34 @@ def _ollama_common(
     for key in _OLLAMA_OPTIONS:
         if key in given:
             options[key] = given.pop(key)
-    if "max_completion_tokens" in given and "max_tokens" not in given:
-        given["max_tokens"] = given.pop("max_completion_tokens")
-    given.pop("max_completion_tokens", None)
+    if "max_completion_tokens" in given:
+        given.setdefault("max_tokens", given["max_completion_tokens"])
+        del given["max_completion_tokens"]
     for key in ("user", "prompt_cache_key", "safety_identifier", "verbosity"):
         given.pop(key, None)  # metadata that does not change the answer
-    return given, top, options
-
-
-def _ollama_body(
-    litellm_body: dict[str, Any],
-    top: dict[str, Any],
-    options: dict[str, Any],
-    extra: Mapping[str, Any] | None,
-) -> dict[str, Any]:
-    body = dict(litellm_body)
+    provider = platform.chat_provider if kind == "chat" else platform.completion_provider
+    litellm_config = _chat_config(provider)
+    optional = litellm_config.map_openai_params(
+        non_default_params=given, optional_params={}, model=model, drop_params=False
+    )
+    if kind == "chat":
+        sent = messages or []
+        body = litellm_config.transform_request(
+            model=model, messages=sent, optional_params=optional, litellm_params={}, headers={}
+        )
+        body["messages"] = _ollama_message_fixups(body["messages"], sent)
+        path = "/api/chat"
+    else:
+        body = litellm_config.transform_request(
+            model=model,
+            messages=[{"role": "user", "content": prompt}],
+            optional_params=optional,
+            litellm_params={"text_completion": True},
+            headers={},
+        )
+        if not body.get("images"):
+            body.pop("images", None)
+        path = "/api/generate"
     merged_options = _merge(options, body.get("options"))
     # LiteLLM's generate route files keep_alive under options; Ollama reads it at the top.
     merged_options.pop("keep_alive", None)
@@ -469,54 +492,10 @@ def _ollama_body(
     else:
         body.pop("options", None)
     body.update(top)
-    if extra:
-        body.update(extra)
-    return body
-
-
-def _ollama_chat(
-    config: ClientConfig,
-    platform: Platform,
-    model: str,
-    messages: list[dict[str, Any]],
-    stream: bool,
-    include_usage: bool,
-    given: dict[str, Any],
-    method: str,
-) -> Prepared:
-    headers = _headers(config, given)
-    query = _query(given)
-    timeout = given.pop("timeout", None)
-    extra = given.pop("extra_body", None)
-    for key in _TRANSPORT:
-        given.pop(key, None)
-    copies = int(given.pop("n", 1))
-    if copies > 1 and stream:
-        raise InvalidRequestError(f"{method}: n>1 with stream=True is not supported on ollama (it has no n)")
-    openai_params, top, options = _ollama_common(config, platform, given, method)
-    litellm_config = _chat_config(platform.chat_provider)
-    optional = litellm_config.map_openai_params(
-        non_default_params=openai_params, optional_params={}, model=model, drop_params=False
-    )
-    body = litellm_config.transform_request(
-        model=model, messages=messages, optional_params=optional, litellm_params={}, headers={}
-    )
-    body["messages"] = _ollama_message_fixups(body["messages"], messages)
-    body = _ollama_body(body, top, options, extra)
+    body.update(wire.extra_body or {})
     body["stream"] = stream
-    call = Call(
-        platform.name,
-        "POST /api/chat",
-        "POST",
-        "/api/chat",
-        json=body,
-        headers=headers,
-        params=query,
-        framing="ndjson" if stream else "json",
-        terminator="ndjson_done" if stream else "end",
-        timeout=timeout,
-    )
-    return Prepared(call, "chat", model, platform.name, stream, include_usage, copies)
+    call = _call(platform, path, body, wire, stream=stream)
+    return Prepared(call, kind, model, platform.name, stream, include_usage, copies)
 
 
 def _ollama_message_fixups(
@@ -539,66 +518,13 @@ def _ollama_message_fixups(
                 message["tool_name"] = name
         if source.get("tool_calls") and message.get("tool_calls"):
             calls = []
-            for index, (call, original_call) in enumerate(
-                zip(message["tool_calls"], source["tool_calls"], strict=False)
-            ):
+            pairs = zip(message["tool_calls"], source["tool_calls"], strict=False)
+            for index, (call, original_call) in enumerate(pairs):
                 call = dict(call)
-                function = dict(call.get("function") or {})
-                function["index"] = index
-                call["function"] = function
+                call["function"] = {**(call.get("function") or {}), "index": index}
                 if "id" in original_call:
                     call["id"] = original_call["id"]
                 calls.append(call)
             message["tool_calls"] = calls
         fixed.append(message)
     return fixed
-
-
-def _ollama_generate(
-    config: ClientConfig,
-    platform: Platform,
-    model: str,
-    prompt: str,
-    stream: bool,
-    include_usage: bool,
-    given: dict[str, Any],
-    method: str,
-) -> Prepared:
-    headers = _headers(config, given)
-    query = _query(given)
-    timeout = given.pop("timeout", None)
-    extra = given.pop("extra_body", None)
-    for key in _TRANSPORT:
-        given.pop(key, None)
-    copies = int(given.pop("n", 1))
-    if copies > 1 and stream:
-        raise InvalidRequestError(f"{method}: n>1 with stream=True is not supported on ollama (it has no n)")
-    openai_params, top, options = _ollama_common(config, platform, given, method)
-    litellm_config = _chat_config(platform.completion_provider)
-    optional = litellm_config.map_openai_params(
-        non_default_params=openai_params, optional_params={}, model=model, drop_params=False
-    )
-    body = litellm_config.transform_request(
-        model=model,
-        messages=[{"role": "user", "content": prompt}],
-        optional_params=optional,
-        litellm_params={"text_completion": True},
-        headers={},
-    )
-    if not body.get("images"):
-        body.pop("images", None)
-    body = _ollama_body(body, top, options, extra)
-    body["stream"] = stream
-    call = Call(
-        platform.name,
-        "POST /api/generate",
-        "POST",
-        "/api/generate",
-        json=body,
-        headers=headers,
-        params=query,
-        framing="ndjson" if stream else "json",
-        terminator="ndjson_done" if stream else "end",
-        timeout=timeout,
-    )
-    return Prepared(call, "completion", model, platform.name, stream, include_usage, copies)

@@ -308,7 +308,9 @@ def test_embeddings_of_multimodal_messages(vllm: RunningServer) -> None:
             ],
         }
     ]
-    answer = invoke("sync", vllm.base_url, "vllm", "embeddings.create", model="embed-model", messages=messages)
+    answer = invoke(
+        "sync", vllm.base_url, "vllm", "embeddings.create", model="embed-model", messages=messages
+    )
     assert isinstance(answer, CreateEmbeddingResponse) and len(answer.data) == 1
     [sent] = bodies(vllm, "/v1/embeddings")
     assert "input" not in sent

@@ -14,6 +14,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
 
 from openai_compatible_client.integrations.langchain import ChatOpenAICompatible, OpenAICompatibleEmbeddings
+from tests.support.langchain_flags import TextOnlyInputs
 from tests.support.reference import RunningServer, start_reference_server
 
 pytestmark = pytest.mark.contract
@@ -41,7 +42,7 @@ class _ServerPerClass:
         return {"base_url": self.server.base_url, "platform": self.platform, "max_retries": 0, "timeout": 30}
 
 
-class _ChatSuite(_ServerPerClass, ChatModelIntegrationTests):
+class _ChatSuite(_ServerPerClass, TextOnlyInputs, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatOpenAICompatible]:
         return ChatOpenAICompatible
@@ -59,41 +60,6 @@ class _ChatSuite(_ServerPerClass, ChatModelIntegrationTests):
     def supports_json_mode(self) -> bool:
         # Both platforms have JSON mode (vLLM response_format json_object, Ollama format="json").
         return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        # The standard test downloads its image from github.com; CI runs offline. Image blocks are
-        # covered offline by tests/contract/test_langchain_chat.py::test_image_blocks_reach_the_server.
-        return False
-
-    @property
-    def supports_image_urls(self) -> bool:
-        # Ollama takes image bytes only; vLLM fetches URLs itself, which needs internet here.
-        return False
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        # Anthropic-format tools (input_schema) and thinking blocks are not OpenAI-compatible input.
-        return False
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        # OpenAI-style tool messages carry text; neither platform takes images in a tool result.
-        return False
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        # Neither vLLM's nor Ollama's chat API takes PDF files.
-        return False
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        # Ollama has no audio input; vLLM's audio input needs an audio model (and the test downloads audio).
-        return False
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return False
 
 
 class TestVLLMChatStandard(_ChatSuite):

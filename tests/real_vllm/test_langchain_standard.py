@@ -15,6 +15,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
 
 from openai_compatible_client.integrations.langchain import ChatOpenAICompatible, OpenAICompatibleEmbeddings
+from tests.support.langchain_flags import TextOnlyInputs
 
 from .servers import ENV_HINT
 
@@ -36,7 +37,7 @@ def _server(kind: str, model: str, with_key: bool) -> dict[str, Any]:
     }
 
 
-class TestRealVLLMChatStandard(ChatModelIntegrationTests):
+class TestRealVLLMChatStandard(TextOnlyInputs, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatOpenAICompatible]:
         return ChatOpenAICompatible
@@ -60,35 +61,6 @@ class TestRealVLLMChatStandard(ChatModelIntegrationTests):
     @property
     def supports_model_override(self) -> bool:
         # The server serves one model.
-        return False
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        # SmolLM2 is a text model; images go to vision models.
-        return False
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return False
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return False
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_video_inputs(self) -> bool:
-        return False
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
         return False
 
 

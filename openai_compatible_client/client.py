@@ -1,7 +1,7 @@
 """The facade: ``OpenAICompatibleClient`` and ``AsyncOpenAICompatibleClient``.
 
 The client only wires resources; requests are built by :mod:`routing` (pure, through
-LiteLLM's provider transformations), sent by the transport in :mod:`adapters.http`, and
+LiteLLM's provider transformations), sent by the transport in :mod:`transport`, and
 turned into ``openai.types`` by :mod:`normalize`. The sync and async classes share all of
 that and differ only in their executors.
 """
@@ -16,9 +16,6 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 import requests
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.base import ClientContext, Unavailable
-from openai_compatible_client.adapters.http import AsyncTransport, Reply, Transport, TransportSettings
-from openai_compatible_client.adapters.retry import RetryPolicy
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.normalize import (
     BadPayload,
@@ -32,7 +29,10 @@ from openai_compatible_client.normalize import (
     to_embeddings,
 )
 from openai_compatible_client.platforms import Platform, get_platform
+from openai_compatible_client.platforms.base import ClientContext, Unavailable
 from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
+from openai_compatible_client.transport.http import AsyncTransport, Reply, Transport, TransportSettings
+from openai_compatible_client.transport.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack

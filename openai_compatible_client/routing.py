@@ -1,4 +1,4 @@
-"""OpenAI-style call -> one :class:`~openai_compatible_client.adapters.http.Call`, through LiteLLM.
+"""OpenAI-style call -> one :class:`~openai_compatible_client.transport.http.Call`, through LiteLLM.
 
 LiteLLM does what it is good at: provider resolution (``hosted_vllm/``, ``ollama_chat/``,
 ``ollama/``) and the per-provider mapping and transformation of the request body. Its heavy
@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from openai_compatible_client.adapters.http import Call, Framing
-from openai_compatible_client.adapters.streams import Terminator
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.messages import prepare_messages, validate_tools
 from openai_compatible_client.params import CHAT_PARAMS, COMPLETION_PARAMS, EMBEDDING_PARAMS, check_params
 from openai_compatible_client.platforms import Platform
+from openai_compatible_client.transport.http import Call, Framing
+from openai_compatible_client.transport.streams import Terminator
 
 __all__ = ["Prepared", "chat_request", "completion_request", "embedding_request", "load_litellm"]
 

@@ -16,7 +16,7 @@ import ollama as official
 import pytest
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.ollama_types import (
+from openai_compatible_client.platforms.ollama.types import (
     EmbeddingsResponse,
     GenerateResponse,
     ListResponse,

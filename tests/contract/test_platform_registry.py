@@ -20,8 +20,8 @@ from openai_compatible_client import (
     register_platform,
 )
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.vllm_types import ModelList
 from openai_compatible_client.platforms import Platform, unregister_platform
+from openai_compatible_client.platforms.vllm.types import ModelList
 from tests.contract.conftest import VLLM_MODEL
 from tests.support.reference import RunningServer
 
@@ -34,7 +34,7 @@ LLAMACPP = Platform(
     embedding_provider="hosted_vllm",
     native=False,
     probe_path="/health",
-    resources="openai_compatible_client.adapters.openai_style:RESOURCES",
+    resources="openai_compatible_client.platforms.openai.resources:RESOURCES",
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.vllm_types import (
+from openai_compatible_client.platforms.vllm.types import (
     ClassificationResponse,
     DetokenizeResponse,
     ModelList,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from openai_compatible_client.adapters.retry import RetryPolicy
+from openai_compatible_client.transport.retry import RetryPolicy
 from tests.support.faults import FaultServer
 
 API_KEY = "sk-reliability-SECRET-7f3a9c"

@@ -20,7 +20,7 @@ import pytest
 
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.http import AsyncTransport, Call, Transport, TransportSettings
+from openai_compatible_client.transport.http import AsyncTransport, Call, Transport, TransportSettings
 from tests.reliability.conftest import API_KEY, RecordedPolicy, assert_no_leaks, snapshot
 from tests.support.faults import FaultServer, closed_port_url
 

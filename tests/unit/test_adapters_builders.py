@@ -13,8 +13,9 @@ import httpx
 import ollama as official
 import pytest
 
-from openai_compatible_client.adapters import ollama, vllm
-from openai_compatible_client.adapters.http import Call, encode_json
+from openai_compatible_client.platforms.ollama import resources as ollama
+from openai_compatible_client.platforms.vllm import resources as vllm
+from openai_compatible_client.transport.http import Call, encode_json
 
 pytestmark = pytest.mark.unit
 

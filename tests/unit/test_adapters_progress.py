@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from openai_compatible_client.adapters.ollama_types import ProgressResponse
 from openai_compatible_client.cli.platform_commands import add_platform_commands
 from openai_compatible_client.cli.progress import ProgressDisplay, format_bytes, format_duration, render_bar
+from openai_compatible_client.platforms.ollama.types import ProgressResponse
 
 pytestmark = pytest.mark.unit
 

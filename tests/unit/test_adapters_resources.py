@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
-from openai_compatible_client.adapters import ollama, openai_style, vllm
-from openai_compatible_client.adapters.base import ClientContext
-from openai_compatible_client.adapters.http import Transport, TransportSettings
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.platforms import get_platform
+from openai_compatible_client.platforms.base import ClientContext
+from openai_compatible_client.platforms.ollama import resources as ollama
+from openai_compatible_client.platforms.openai import resources as openai_style
+from openai_compatible_client.platforms.vllm import resources as vllm
+from openai_compatible_client.transport.http import Transport, TransportSettings
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from openai_compatible_client.adapters import ollama_types as O
-from openai_compatible_client.adapters import vllm_types as V
+from openai_compatible_client.platforms.ollama import types as O
+from openai_compatible_client.platforms.vllm import types as V
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from openai_compatible_client.adapters.ollama import CHUNK_SIZE, prepare_upload
 from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.platforms.ollama.resources import CHUNK_SIZE, prepare_upload
 
 pytestmark = pytest.mark.unit
 

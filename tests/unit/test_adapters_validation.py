@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters import ollama, vllm
-from openai_compatible_client.adapters.http import Call, Reply
-from openai_compatible_client.adapters.ollama_types import ListResponse
-from openai_compatible_client.adapters.validation import check_digest, check_model, reply_parser
-from openai_compatible_client.adapters.vllm_types import TokenizeResponse
+from openai_compatible_client.platforms.ollama import resources as ollama
+from openai_compatible_client.platforms.ollama.types import ListResponse
+from openai_compatible_client.platforms.validation import check_digest, check_model, reply_parser
+from openai_compatible_client.platforms.vllm import resources as vllm
+from openai_compatible_client.platforms.vllm.types import TokenizeResponse
+from openai_compatible_client.transport.http import Call, Reply
 
 pytestmark = pytest.mark.unit
 

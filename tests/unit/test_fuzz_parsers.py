@@ -21,7 +21,6 @@ from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.streams import NDJSONDecoder, SSEDecoder, StreamReader
 from openai_compatible_client.normalize import (
     BadPayload,
     OllamaChatChunks,
@@ -32,6 +31,7 @@ from openai_compatible_client.normalize import (
     to_completion_chunk,
     to_embeddings,
 )
+from openai_compatible_client.transport.streams import NDJSONDecoder, SSEDecoder, StreamReader
 
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from openai_compatible_client.adapters.retry import RetryPolicy
+from openai_compatible_client.transport.retry import RetryPolicy
 
 POLICY = RetryPolicy(max_retries=3)
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.streams import DONE, NDJSONDecoder, SSEDecoder, StreamReader
+from openai_compatible_client.transport.streams import DONE, NDJSONDecoder, SSEDecoder, StreamReader
 
 SSE = 'data: {"a": 1}\r\n\r\n: keep-alive\r\n\r\ndata: {"b": "é"}\n\ndata: null\n\ndata: [DONE]\n\n'.encode()
 NDJSON = '{"a": 1}\r\n{"b": "é"}\n\nnull\n{"done": true}'.encode()

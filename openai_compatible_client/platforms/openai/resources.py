@@ -1,7 +1,7 @@
 """A generic OpenAI-compatible server (llama.cpp's, HF TGI, SGLang...): models list and health.
 
 Also the base classes every platform's resources derive from. Their one addition to
-:class:`~openai_compatible_client.adapters.base.SyncResource` is method-level refusal: a
+:class:`~openai_compatible_client.platforms.base.SyncResource` is method-level refusal: a
 resource that exists on several platforms under one name (``models``, ``server``) refuses a
 method that only another platform's version has (``models.pull`` on a vLLM client) with
 :class:`~openai_compatible_client.errors.UnsupportedEndpointError`, before any request.
@@ -10,7 +10,7 @@ Registering such a server is one call::
 
     register_platform(Platform(name="llamacpp", chat_provider="hosted_vllm",
         completion_provider="hosted_vllm", embedding_provider="hosted_vllm", native=False,
-        probe_path="/health", resources="openai_compatible_client.adapters.openai_style:RESOURCES"))
+        probe_path="/health", resources="openai_compatible_client.platforms.openai.resources:RESOURCES"))
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from openai_compatible_client.adapters.base import AsyncResource, SyncResource
-from openai_compatible_client.adapters.http import Call, Reply
-from openai_compatible_client.adapters.validation import check_optional_model, item_parser, reply_parser
-from openai_compatible_client.adapters.vllm_types import ModelList
 from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.platforms import get_platform, platform_names
+from openai_compatible_client.platforms.base import AsyncResource, SyncResource
+from openai_compatible_client.platforms.validation import check_optional_model, item_parser, reply_parser
+from openai_compatible_client.platforms.vllm.types import ModelList
+from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [
     "RESOURCES",

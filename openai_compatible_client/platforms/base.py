@@ -1,6 +1,6 @@
 """What every resource is given, and the two thin executors resources call.
 
-A resource method builds a :class:`~openai_compatible_client.adapters.http.Call` with a pure
+A resource method builds a :class:`~openai_compatible_client.transport.http.Call` with a pure
 builder and hands it to ``_send``/``_stream`` with a parser; the sync and async resource
 classes differ only in ``await``.
 """
@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from openai_compatible_client.adapters.http import AsyncTransport, Call, Reply, Transport
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.platforms import Platform, platforms_with
+from openai_compatible_client.transport.http import AsyncTransport, Call, Reply, Transport
 
 __all__ = ["AsyncResource", "ClientContext", "SyncResource", "Unavailable"]
 

@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
-from openai_compatible_client.adapters.http import BodyFactory, Call, Reply
-from openai_compatible_client.adapters.ollama_types import (
+from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client.platforms.ollama.types import (
     CopyRequest,
     CreateRequest,
     DeleteRequest,
@@ -37,14 +37,14 @@ from openai_compatible_client.adapters.ollama_types import (
     TransferRequest,
     VersionResponse,
 )
-from openai_compatible_client.adapters.openai_style import (
+from openai_compatible_client.platforms.openai.resources import (
     AsyncPlatformResource,
     PlatformResource,
     health_call,
     healthy,
 )
-from openai_compatible_client.adapters.validation import build_body, check_digest, check_model, reply_parser
-from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client.platforms.validation import build_body, check_digest, check_model, reply_parser
+from openai_compatible_client.transport.http import BodyFactory, Call, Reply
 
 __all__ = [
     "CHUNK_SIZE",

@@ -15,11 +15,11 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import IO, Any, Literal, overload
 
-from openai_compatible_client.adapters import openai_style
-from openai_compatible_client.adapters.http import Call, Reply
-from openai_compatible_client.adapters.openai_style import AsyncPlatformResource, PlatformResource
-from openai_compatible_client.adapters.validation import build_body, check_optional_model, reply_parser
-from openai_compatible_client.adapters.vllm_types import (
+from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.platforms.openai import resources as openai_style
+from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
+from openai_compatible_client.platforms.validation import build_body, check_optional_model, reply_parser
+from openai_compatible_client.platforms.vllm.types import (
     ClassificationRequest,
     ClassificationResponse,
     DetokenizeRequest,
@@ -36,7 +36,7 @@ from openai_compatible_client.adapters.vllm_types import (
     TranscriptionChunk,
     VersionResponse,
 )
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [
     "RESOURCES",

@@ -8,7 +8,7 @@ server, HF TGI, SGLang, LM Studio...) is one :func:`register_platform` call::
     register_platform(Platform(name="llamacpp", chat_provider="hosted_vllm",
         completion_provider="hosted_vllm", embedding_provider="hosted_vllm",
         native=False, probe_path="/health",
-        resources="openai_compatible_client.adapters.openai_style:RESOURCES"))
+        resources="openai_compatible_client.platforms.openai.resources:RESOURCES"))
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ register_platform(
         embedding_provider="hosted_vllm",
         native=False,
         probe_path="/version",
-        resources="openai_compatible_client.adapters.vllm:RESOURCES",
+        resources="openai_compatible_client.platforms.vllm.resources:RESOURCES",
         unsupported=_VLLM_UNSUPPORTED,
         conditional=frozenset(_VLLM_CONDITIONAL),
     )
@@ -156,7 +156,7 @@ register_platform(
         embedding_provider="ollama",
         native=True,
         probe_path="/api/version",
-        resources="openai_compatible_client.adapters.ollama:RESOURCES",
+        resources="openai_compatible_client.platforms.ollama.resources:RESOURCES",
         unsupported=_OLLAMA_UNSUPPORTED,
     )
 )

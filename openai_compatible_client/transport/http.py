@@ -26,8 +26,8 @@ from requests.adapters import HTTPAdapter
 
 from openai_compatible_client import __version__
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.retry import RetryPolicy
-from openai_compatible_client.adapters.streams import StreamReader, Terminator
+from openai_compatible_client.transport.retry import RetryPolicy
+from openai_compatible_client.transport.streams import StreamReader, Terminator
 
 __all__ = ["AsyncTransport", "Call", "Reply", "Transport", "TransportSettings", "encode_json"]
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.adapters.http import Call, Reply
+from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [
     "build_body",

@@ -1,0 +1,1 @@
+"""Ollama: its native routes through LiteLLM and its model-management endpoints."""

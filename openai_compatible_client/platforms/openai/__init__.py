@@ -1,0 +1,1 @@
+"""Any OpenAI-compatible server: the common routes and resources every such server has."""

@@ -1,0 +1,1 @@
+"""vLLM: its OpenAI-style routes through LiteLLM and its own endpoints."""

@@ -583,6 +583,9 @@ class _ClientBase:
     rerank = _platform_property("rerank")
     audio = _platform_property("audio")
     blobs = _platform_property("blobs")
+    responses = _platform_property("responses")
+    messages = _platform_property("messages")
+    lora = _platform_property("lora")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(platform={self.platform!r}, base_url={self.base_url!r})"
@@ -651,6 +654,30 @@ class OpenAICompatibleClient(_ClientBase):
         """Whether the server answers its health route."""
         return self._resource("server").health()
 
+    def ping(self) -> Any:
+        """vLLM ``GET /ping``: True when the server answers."""
+        return self._resource("server").ping()
+
+    def load(self) -> Any:
+        """vLLM ``GET /load``: ``r.server_load``."""
+        return self._resource("server").load()
+
+    def metrics(self) -> Any:
+        """vLLM ``GET /metrics``, parsed from the Prometheus text format."""
+        return self._resource("server").metrics()
+
+    def sleep(self, level: int = 1) -> Any:
+        """vLLM ``POST /sleep?level=`` (dev mode, sleep-mode builds)."""
+        return self._resource("server").sleep(level)
+
+    def wake_up(self, tags: Any = None) -> Any:
+        """vLLM ``POST /wake_up`` (dev mode)."""
+        return self._resource("server").wake_up(tags)
+
+    def is_sleeping(self) -> Any:
+        """vLLM ``GET /is_sleeping`` (dev mode)."""
+        return self._resource("server").is_sleeping()
+
     def close(self) -> None:
         """Release the pooled connections."""
         self._context.transport.close()
@@ -703,6 +730,30 @@ class AsyncOpenAICompatibleClient(_ClientBase):
     async def health(self) -> Any:
         """Whether the server answers its health route."""
         return await self._resource("server").health()
+
+    async def ping(self) -> Any:
+        """vLLM ``GET /ping``: True when the server answers."""
+        return await self._resource("server").ping()
+
+    async def load(self) -> Any:
+        """vLLM ``GET /load``: ``r.server_load``."""
+        return await self._resource("server").load()
+
+    async def metrics(self) -> Any:
+        """vLLM ``GET /metrics``, parsed from the Prometheus text format."""
+        return await self._resource("server").metrics()
+
+    async def sleep(self, level: int = 1) -> Any:
+        """vLLM ``POST /sleep?level=`` (dev mode, sleep-mode builds)."""
+        return await self._resource("server").sleep(level)
+
+    async def wake_up(self, tags: Any = None) -> Any:
+        """vLLM ``POST /wake_up`` (dev mode)."""
+        return await self._resource("server").wake_up(tags)
+
+    async def is_sleeping(self) -> Any:
+        """vLLM ``GET /is_sleeping`` (dev mode)."""
+        return await self._resource("server").is_sleeping()
 
     async def close(self) -> None:
         """Release the pooled connections."""

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
 from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client.platforms.common.messages import AsyncMessagesCreateOnly, MessagesCreateOnly
+from openai_compatible_client.platforms.common.responses import AsyncResponsesCreateOnly, ResponsesCreateOnly
 from openai_compatible_client.platforms.ollama.types import (
     CopyRequest,
     CreateRequest,
@@ -870,6 +872,8 @@ class AsyncEmbeddingsLegacy(AsyncPlatformResource):
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
+    "responses": (ResponsesCreateOnly, AsyncResponsesCreateOnly),
+    "messages": (MessagesCreateOnly, AsyncMessagesCreateOnly),
     "models": (Models, AsyncModels),
     "blobs": (Blobs, AsyncBlobs),
     "server": (Server, AsyncServer),

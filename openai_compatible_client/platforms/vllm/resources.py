@@ -16,9 +16,20 @@ from functools import cached_property
 from typing import IO, Any, Literal, overload
 
 from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.platforms.common.messages import AsyncMessages
+from openai_compatible_client.platforms.common.messages import Messages as MessagesResource
+from openai_compatible_client.platforms.common.responses import AsyncResponses, Responses
 from openai_compatible_client.platforms.openai import resources as openai_style
 from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
 from openai_compatible_client.platforms.validation import build_body, check_optional_model, reply_parser
+from openai_compatible_client.platforms.vllm.admin import (
+    AdminMixin,
+    AsyncAdminMixin,
+    AsyncLoRA,
+    AsyncTokenizerInfoMixin,
+    LoRA,
+    TokenizerInfoMixin,
+)
 from openai_compatible_client.platforms.vllm.types import (
     ClassificationRequest,
     ClassificationResponse,
@@ -421,7 +432,7 @@ def _chat_default(resource: Any, name: str, value: Any, messages: Messages | Non
     return getattr(resource._context.config.vllm, name)
 
 
-class Tokenizer(PlatformResource):
+class Tokenizer(TokenizerInfoMixin, PlatformResource):
     """``client.tokenizer``: text (or chat messages) to token ids and back."""
 
     resource = "tokenizer"
@@ -490,7 +501,7 @@ class Tokenizer(PlatformResource):
         )
 
 
-class AsyncTokenizer(AsyncPlatformResource):
+class AsyncTokenizer(AsyncTokenizerInfoMixin, AsyncPlatformResource):
     """``client.tokenizer``: text (or chat messages) to token ids and back."""
 
     resource = "tokenizer"
@@ -1081,16 +1092,16 @@ class AsyncAudio(AsyncPlatformResource):
         return AsyncTranslations(self._context)
 
 
-class Server(openai_style.Server):
-    """``client.health()`` / ``client.version()``."""
+class Server(AdminMixin, openai_style.Server):
+    """``client.health()``, ``version()``, ``ping()``, ``load()``, ``metrics()``, sleep mode."""
 
     def version(self) -> VersionResponse:
         """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
         return self._send(version_call(), reply_parser(VersionResponse))
 
 
-class AsyncServer(openai_style.AsyncServer):
-    """``client.health()`` / ``client.version()``."""
+class AsyncServer(AsyncAdminMixin, openai_style.AsyncServer):
+    """``client.health()``, ``version()``, ``ping()``, ``load()``, ``metrics()``, sleep mode."""
 
     async def version(self) -> VersionResponse:
         """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
@@ -1106,4 +1117,7 @@ RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
     "rerank": (Rerank, AsyncRerank),
     "audio": (Audio, AsyncAudio),
     "server": (Server, AsyncServer),
+    "lora": (LoRA, AsyncLoRA),
+    "responses": (Responses, AsyncResponses),
+    "messages": (MessagesResource, AsyncMessages),
 }

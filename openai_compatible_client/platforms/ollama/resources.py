@@ -127,17 +127,27 @@ def create_call(
     parameters: Mapping[str, Any] | None = None,
     messages: Messages | None = None,
     quantize: str | None = None,
+    renderer: str | None = None,
+    parser: str | None = None,
+    requires: str | None = None,
+    info: Mapping[str, Any] | None = None,
+    draft_quantize: str | None = None,
+    draft_files: Mapping[str, str] | None = None,
+    remote_host: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
     stream: bool = False,
     timeout: float | None = None,
 ) -> Call:
     """``POST /api/create``: a model from another (``from_``), from uploaded blobs (``files``), or both.
 
-    The digests in ``files`` and ``adapters`` are checked locally (``sha256:<64 hex>``).
+    The digests in ``files``, ``adapters`` and ``draft_files`` are checked locally (``sha256:<64 hex>``).
+    ``renderer``/``parser`` name the prompt renderer and output parser of Ollama's built-in model
+    families; ``extra_body`` adds fields a newer server knows.
 
     >>> create_call("mario", from_="llama3.2", system="You are Mario.").json
     {'model': 'mario', 'stream': False, 'system': 'You are Mario.', 'from': 'llama3.2'}
     """
-    for name, table in (("files", files), ("adapters", adapters)):
+    for name, table in (("files", files), ("adapters", adapters), ("draft_files", draft_files)):
         for filename, digest in (table or {}).items():
             check_digest(digest)
             if os.path.isabs(filename) or ".." in filename.replace("\\", "/").split("/"):
@@ -155,6 +165,14 @@ def create_call(
         system=system,
         parameters=None if parameters is None else dict(parameters),
         messages=None if messages is None else [dict(m) for m in messages],
+        renderer=renderer,
+        parser=parser,
+        requires=requires,
+        info=None if info is None else dict(info),
+        draft_quantize=draft_quantize,
+        draft_files=None if draft_files is None else dict(draft_files),
+        remote_host=remote_host,
+        extra_body=extra_body,
     )
     return _progress_call("/api/create", body, stream, timeout)
 
@@ -164,51 +182,67 @@ def list_call() -> Call:
     return _json_call("GET", "/api/tags", None)
 
 
-def show_call(model: str, *, verbose: bool = False) -> Call:
+def show_call(model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``POST /api/show`` (``verbose`` is sent only when true, as the official client never sends it).
 
     >>> show_call("llama3.2").json
     {'model': 'llama3.2'}
     """
     return _json_call(
-        "POST", "/api/show", build_body(ShowRequest, model=check_model(model), verbose=verbose or None)
+        "POST",
+        "/api/show",
+        build_body(ShowRequest, extra_body=extra_body, model=check_model(model), verbose=verbose or None),
     )
 
 
-def copy_call(source: str, destination: str) -> Call:
+def copy_call(source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``POST /api/copy``: the server answers 200 with an empty body."""
     body = build_body(
         CopyRequest,
+        extra_body=extra_body,
         source=check_model(source, field="source"),
         destination=check_model(destination, field="destination"),
     )
     return _json_call("POST", "/api/copy", body, idempotent=False)
 
 
-def delete_call(model: str) -> Call:
+def delete_call(model: str, *, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``DELETE /api/delete`` with a JSON body: the server answers 200 with an empty body."""
-    return _json_call(
-        "DELETE", "/api/delete", build_body(DeleteRequest, model=check_model(model)), idempotent=False
-    )
+    body = build_body(DeleteRequest, extra_body=extra_body, model=check_model(model))
+    return _json_call("DELETE", "/api/delete", body, idempotent=False)
 
 
 def pull_call(
-    model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+    model: str,
+    *,
+    insecure: bool = False,
+    stream: bool = False,
+    timeout: float | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
     """``POST /api/pull``.
 
     >>> pull_call("llama3.2").json
     {'model': 'llama3.2', 'stream': False, 'insecure': False}
     """
-    body = build_body(TransferRequest, model=check_model(model), stream=stream, insecure=insecure)
+    body = build_body(
+        TransferRequest, extra_body=extra_body, model=check_model(model), stream=stream, insecure=insecure
+    )
     return _progress_call("/api/pull", body, stream, timeout)
 
 
 def push_call(
-    model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+    model: str,
+    *,
+    insecure: bool = False,
+    stream: bool = False,
+    timeout: float | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
     """``POST /api/push`` (the model is ``namespace/model:tag``)."""
-    body = build_body(TransferRequest, model=check_model(model), stream=stream, insecure=insecure)
+    body = build_body(
+        TransferRequest, extra_body=extra_body, model=check_model(model), stream=stream, insecure=insecure
+    )
     return _progress_call("/api/push", body, stream, timeout)
 
 
@@ -429,6 +463,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[False] = ...,
         timeout: float | None = ...,
     ) -> ProgressResponse: ...
@@ -447,6 +489,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[True],
         timeout: float | None = ...,
     ) -> Iterator[ProgressResponse]: ...
@@ -464,6 +514,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = None,
         messages: Messages | None = None,
         quantize: str | None = None,
+        renderer: str | None = None,
+        parser: str | None = None,
+        requires: str | None = None,
+        info: Mapping[str, Any] | None = None,
+        draft_quantize: str | None = None,
+        draft_files: Mapping[str, str] | None = None,
+        remote_host: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         stream: bool = False,
         timeout: float | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
@@ -483,6 +541,14 @@ class Models(PlatformResource):
             parameters=parameters,
             messages=messages,
             quantize=quantize,
+            renderer=renderer,
+            parser=parser,
+            requires=requires,
+            info=info,
+            draft_quantize=draft_quantize,
+            draft_files=draft_files,
+            remote_host=remote_host,
+            extra_body=extra_body,
             stream=stream,
             timeout=timeout,
         )
@@ -494,30 +560,54 @@ class Models(PlatformResource):
         """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
         return self._send(list_call(), reply_parser(ListResponse))
 
-    def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
+    def info(
+        self, model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None
+    ) -> ShowResponse:
         """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return self._send(show_call(model, verbose=verbose), reply_parser(ShowResponse))
+        return self._send(
+            show_call(model, verbose=verbose, extra_body=extra_body), reply_parser(ShowResponse)
+        )
 
-    def copy(self, source: str, destination: str) -> StatusResponse:
+    def copy(
+        self, source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None
+    ) -> StatusResponse:
         """Copy a model under a new name (``POST /api/copy``)."""
-        return self._send(copy_call(source, destination), _status)
+        return self._send(copy_call(source, destination, extra_body=extra_body), _status)
 
-    def delete(self, model: str) -> StatusResponse:
+    def delete(self, model: str, *, extra_body: Mapping[str, Any] | None = None) -> StatusResponse:
         """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return self._send(delete_call(model), _status)
+        return self._send(delete_call(model, extra_body=extra_body), _status)
 
     @overload
     def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> Iterator[ProgressResponse]: ...
 
     def pull(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Download a model from its registry (``POST /api/pull``).
 
@@ -525,26 +615,44 @@ class Models(PlatformResource):
             The final status, or with ``stream=True`` an iterator of progress objects
             (``status``, ``digest``, ``total``, ``completed``).
         """
-        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         return (
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
     @overload
     def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> Iterator[ProgressResponse]: ...
 
     def push(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Upload a model to its registry (``POST /api/push``; the name is ``namespace/model:tag``)."""
-        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         return (
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
@@ -583,6 +691,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[False] = ...,
         timeout: float | None = ...,
     ) -> ProgressResponse: ...
@@ -601,6 +717,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[True],
         timeout: float | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
@@ -618,6 +742,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = None,
         messages: Messages | None = None,
         quantize: str | None = None,
+        renderer: str | None = None,
+        parser: str | None = None,
+        requires: str | None = None,
+        info: Mapping[str, Any] | None = None,
+        draft_quantize: str | None = None,
+        draft_files: Mapping[str, str] | None = None,
+        remote_host: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         stream: bool = False,
         timeout: float | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
@@ -637,6 +769,14 @@ class AsyncModels(AsyncPlatformResource):
             parameters=parameters,
             messages=messages,
             quantize=quantize,
+            renderer=renderer,
+            parser=parser,
+            requires=requires,
+            info=info,
+            draft_quantize=draft_quantize,
+            draft_files=draft_files,
+            remote_host=remote_host,
+            extra_body=extra_body,
             stream=stream,
             timeout=timeout,
         )
@@ -648,30 +788,54 @@ class AsyncModels(AsyncPlatformResource):
         """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
         return await self._send(list_call(), reply_parser(ListResponse))
 
-    async def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
+    async def info(
+        self, model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None
+    ) -> ShowResponse:
         """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return await self._send(show_call(model, verbose=verbose), reply_parser(ShowResponse))
+        return await self._send(
+            show_call(model, verbose=verbose, extra_body=extra_body), reply_parser(ShowResponse)
+        )
 
-    async def copy(self, source: str, destination: str) -> StatusResponse:
+    async def copy(
+        self, source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None
+    ) -> StatusResponse:
         """Copy a model under a new name (``POST /api/copy``)."""
-        return await self._send(copy_call(source, destination), _status)
+        return await self._send(copy_call(source, destination, extra_body=extra_body), _status)
 
-    async def delete(self, model: str) -> StatusResponse:
+    async def delete(self, model: str, *, extra_body: Mapping[str, Any] | None = None) -> StatusResponse:
         """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return await self._send(delete_call(model), _status)
+        return await self._send(delete_call(model, extra_body=extra_body), _status)
 
     @overload
     async def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     async def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
 
     async def pull(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Download a model from its registry (``POST /api/pull``).
 
@@ -679,26 +843,44 @@ class AsyncModels(AsyncPlatformResource):
             The final status, or with ``stream=True`` an async iterator of progress objects
             (``status``, ``digest``, ``total``, ``completed``).
         """
-        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         if stream:
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
     @overload
     async def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     async def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
 
     async def push(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Upload a model to its registry (``POST /api/push``; the name is ``namespace/model:tag``)."""
-        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         if stream:
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)

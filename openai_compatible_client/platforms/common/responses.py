@@ -225,7 +225,11 @@ def parse_response(reply: Reply) -> Response:
     try:
         return Response.model_validate(data)
     except ValidationError as exc:
-        if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("output"), list):
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("id"), str)
+            and isinstance(data.get("output"), list)
+        ):
             return cast(Response, _lenient(Response, data))
         raise _invalid(reply.call, reply.url, reply.content[:2000], exc, "Response") from None
 

@@ -294,7 +294,6 @@ class AsyncLoRA(AsyncPlatformResource):
 class AdminMixin(PlatformResource):
     """The server-level admin calls of a sync vLLM client's ``server`` resource."""
 
-
     def ping(self) -> bool:
         """``GET /ping``: True when the server answers 2xx; a typed error otherwise."""
         return self._send(ping_call(), _true)
@@ -322,7 +321,6 @@ class AdminMixin(PlatformResource):
 
 class AsyncAdminMixin(AsyncPlatformResource):
     """The async twin of :class:`AdminMixin`."""
-
 
     async def ping(self) -> bool:
         """``GET /ping``: True when the server answers 2xx; a typed error otherwise."""
@@ -352,7 +350,6 @@ class AsyncAdminMixin(AsyncPlatformResource):
 class TokenizerInfoMixin(PlatformResource):
     """``client.tokenizer.info()`` on a sync vLLM client."""
 
-
     def info(self) -> TokenizerInfoResponse:
         """``GET /tokenizer_info`` (``--enable-tokenizer-info-endpoint``): ``r.tokenizer_class``..."""
         return self._send(tokenizer_info_call(), reply_parser(TokenizerInfoResponse))
@@ -360,7 +357,6 @@ class TokenizerInfoMixin(PlatformResource):
 
 class AsyncTokenizerInfoMixin(AsyncPlatformResource):
     """``client.tokenizer.info()`` on an async vLLM client."""
-
 
     async def info(self) -> TokenizerInfoResponse:
         """``GET /tokenizer_info`` (``--enable-tokenizer-info-endpoint``): ``r.tokenizer_class``..."""

@@ -158,7 +158,7 @@ def test_responses_on_ollama(mode: str, ollama: RunningServer) -> None:
         {"model": OLLAMA_MODEL, "input": "hi", "stream": True},
         {"model": OLLAMA_MODEL, "input": "x"},
     ]
-    with pytest.raises(E.UnsupportedEndpointError, match="responses.retrieve"):
+    with pytest.raises(E.UnsupportedEndpointError, match=r"responses\.retrieve"):
         ollama_call(mode, ollama, "responses.retrieve", response_id="resp_1")
 
 
@@ -269,5 +269,5 @@ def test_messages_on_ollama(mode: str, ollama: RunningServer) -> None:
     ]
     with pytest.raises(E.NotFoundError, match="not found"):
         ollama_call(mode, ollama, "messages.create", model="missing", max_tokens=4, messages=USER)
-    with pytest.raises(E.UnsupportedEndpointError, match="messages.count_tokens"):
+    with pytest.raises(E.UnsupportedEndpointError, match=r"messages\.count_tokens"):
         ollama_call(mode, ollama, "messages.count_tokens", model=OLLAMA_MODEL, messages=USER)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, overload
 
+import openai
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter, ValidationError
 
@@ -48,10 +49,16 @@ UNSUPPORTED: Mapping[str, Mapping[str, str]] = {
     "vllm": {
         "prompt": "vLLM has no stored prompt templates (it answers 400)",
         "conversation": "vLLM has no conversations API",
+        "context_management": "vLLM has no server-side context compaction",
+        "moderation": "vLLM has no moderation",
+        "prompt_cache_options": "vLLM accepts and ignores prompt_cache_options",
     },
     "ollama": {
         "background": "Ollama has no background responses",
         "conversation": "Ollama has no conversations API",
+        "context_management": "Ollama has no server-side context compaction",
+        "moderation": "Ollama has no moderation",
+        "prompt_cache_options": "Ollama has no prompt cache keys",
         "previous_response_id": "Ollama does not store responses",
         "store": "Ollama does not store responses",
         "prompt": "Ollama has no stored prompt templates",
@@ -72,6 +79,7 @@ class ResponseCreateParams(TypedDict, total=False):
     """The keyword arguments of ``responses.create`` (the OpenAI SDK's names)."""
 
     background: bool | None
+    context_management: Any
     conversation: Any
     include: list[str] | None
     input: Any
@@ -80,10 +88,12 @@ class ResponseCreateParams(TypedDict, total=False):
     max_tool_calls: int | None
     metadata: Mapping[str, str] | None
     model: str
+    moderation: Any
     parallel_tool_calls: bool | None
     previous_response_id: str | None
     prompt: Any
     prompt_cache_key: str
+    prompt_cache_options: Any
     prompt_cache_retention: str | None
     reasoning: Mapping[str, Any] | None
     safety_identifier: str
@@ -126,6 +136,11 @@ def create_call(config: ClientConfig, platform: str, stream: bool | None, params
     >>> create_call(cfg, "vllm", None, {"model": "m", "input": "hi", "extra_body": {"top_k": 5}}).json
     {'model': 'm', 'input': 'hi', 'top_k': 5}
     """
+    # The OpenAI SDK's "not given" sentinels (NOT_GIVEN, omit) mean the argument was not passed;
+    # callers written for the SDK (the Agents SDK, for one) pass them for every unset field.
+    params = {k: v for k, v in params.items() if not isinstance(v, (openai.NotGiven, openai.Omit))}
+    if isinstance(stream, (openai.NotGiven, openai.Omit)):
+        stream = None
     given = {k: v for k, v in params.items() if k not in _WIRE}
     unknown = sorted(set(given) - set(ResponseCreateParams.__annotations__))
     if unknown:

@@ -41,7 +41,7 @@ def _held_open(body: bytes, kind: str) -> Any:
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_sse_stream_ends_at_done(mode: str) -> None:
-    body = sse(chat_chunk("hel"), chat_chunk("lo", "stop")) + b"data: {\"after\": \"done\"}\n\n"
+    body = sse(chat_chunk("hel"), chat_chunk("lo", "stop")) + b'data: {"after": "done"}\n\n'
     with HostileServer(_held_open(body, "text/event-stream")) as server:
         mine = ours(mode, server.url, stream=True, timeout=TIMEOUT)
         theirs = sdk(mode, server.url, stream=True, timeout=TIMEOUT)
@@ -95,7 +95,8 @@ def test_connection_is_reused_after_a_stream_that_ended_properly(mode: str) -> N
     def script(conn: Conn) -> None:
         while conn.read_request() is not None:
             body = chunked([sse(chat_chunk("hel"), chat_chunk("lo", "stop"))])
-            conn.send(response(200, body, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}))
+            headers = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}
+            conn.send(response(200, body, headers))
 
     with HostileServer(script) as server:
         if mode == "sync":
@@ -113,7 +114,8 @@ def test_connection_is_reused_after_a_stream_that_ended_properly(mode: str) -> N
                     base_url=server.url, platform="vllm", timeout=TIMEOUT
                 ) as client:
                     for _ in range(3):
-                        stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
+                        create = client.chat.completions.create
+                        stream = await create(model="m", messages=MESSAGES, stream=True)
                         text = "".join([c.choices[0].delta.content or "" async for c in stream])
                         assert text == "hello"
 

@@ -84,6 +84,26 @@ def test_responses_stream_matches_the_openai_sdk(chat: Any, sdk: Any, chat_serve
     assert [name for name, _ in raw] == [e.type for e in ours]  # every SSE event, none invented
 
 
+def test_responses_structured_output(chat: Any, sdk: Any, chat_server: Server) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "integer"}},
+        "required": ["answer"],
+        "additionalProperties": False,
+    }
+    args = {
+        "model": chat_server.model,
+        "input": QUESTION + " Reply in JSON.",
+        "max_output_tokens": 30,
+        "temperature": 0,
+        "text": {"format": {"type": "json_schema", "name": "answer", "schema": schema, "strict": True}},
+    }
+    ours = chat.responses.create(**args)
+    parsed = json.loads(ours.output_text)
+    assert set(parsed) == {"answer"} and isinstance(parsed["answer"], int)
+    assert ours.output_text == sdk.responses.create(**args).output_text
+
+
 def test_responses_retrieve_and_cancel(chat: Any, sdk: Any, chat_server: Server) -> None:
     import openai
 

@@ -78,7 +78,14 @@ def test_tables_name_the_resources_the_facade_exposes() -> None:
         "responses",
         "messages",
     }
-    assert set(ollama.RESOURCES) == {"models", "blobs", "server", "embeddings_legacy", "responses", "messages"}
+    assert set(ollama.RESOURCES) == {
+        "models",
+        "blobs",
+        "server",
+        "embeddings_legacy",
+        "responses",
+        "messages",
+    }
     assert set(openai_style.RESOURCES) == {"models", "server"}
 
 

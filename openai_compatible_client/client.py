@@ -73,7 +73,7 @@ def _one(prepared: Prepared, native: bool, payload: Any) -> Any:
         return to_chat_completion(native, payload, prepared.model)
     if prepared.kind == "completion":
         return to_completion(native, payload, prepared.model)
-    return to_embeddings(native, payload, prepared.model)
+    return to_embeddings(native, payload, prepared.model, base64=prepared.base64)
 
 
 def _parse(prepared: Prepared, native: bool, reply: Reply) -> Any:
@@ -182,7 +182,7 @@ class _SyncRunner:
             return Stream(_mapped(transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
-                replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
+                replies = list(pool.map(transport.send, prepared.calls()))
             return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
         return _parse(prepared, self._native, transport.send(prepared.call))
 
@@ -200,7 +200,7 @@ class _AsyncRunner:
             mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
             return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
-            replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
+            replies = await asyncio.gather(*(transport.send(call) for call in prepared.calls()))
             return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
         return _parse(prepared, self._native, await transport.send(prepared.call))
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import struct
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar, cast
 
 import pydantic
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+from openai_compatible_client.platforms.ollama import option_map
 
 __all__ = [
     "BadPayload",
@@ -96,8 +99,8 @@ def to_chat_completion(platform_native: bool, payload: Any, model: str) -> ChatC
         if isinstance(payload, dict):
             _alias_choices(payload, "message")
         return _validate(ChatCompletion, payload)
-    body = _object(payload)
-    message = _object(body.get("message", {}))
+    body = _answer(payload, "message", dict)
+    message = _object(body["message"])
     tool_calls = _ollama_tool_calls(message.get("tool_calls"))
     out_message: dict[str, Any] = {
         "role": "assistant",
@@ -118,8 +121,7 @@ def to_chat_completion(platform_native: bool, payload: Any, model: str) -> ChatC
         "usage": _ollama_usage(body),
         **_timings(body),
     }
-    if body.get("logprobs") is not None:
-        completion["choices"][0]["logprobs"] = {"content": body["logprobs"]}
+    completion["choices"][0]["logprobs"] = _mapped_logprobs(option_map.chat_logprobs, body.get("logprobs"))
     return _validate(ChatCompletion, completion)
 
 
@@ -134,7 +136,7 @@ def to_completion(platform_native: bool, payload: Any, model: str) -> Completion
     """A text-completion answer as ``Completion``."""
     if not platform_native:
         return _validate(Completion, payload)
-    body = _object(payload)
+    body = _answer(payload, "response", str)
     completion: dict[str, Any] = {
         "id": _ollama_id(body, model, prefix="cmpl-"),
         "object": "text_completion",
@@ -145,7 +147,7 @@ def to_completion(platform_native: bool, payload: Any, model: str) -> Completion
                 "index": 0,
                 "text": _text(body.get("response")),
                 "finish_reason": _finish(body.get("done_reason")),
-                "logprobs": None,
+                "logprobs": _mapped_logprobs(option_map.completion_logprobs, body.get("logprobs")),
             }
         ],
         "usage": _ollama_usage(body),
@@ -162,8 +164,10 @@ def to_completion_chunk(payload: Any) -> Completion:
     return _validate(Completion, payload)
 
 
-def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbeddingResponse:
-    """An embeddings answer as ``CreateEmbeddingResponse``."""
+def to_embeddings(
+    platform_native: bool, payload: Any, model: str, base64: bool = False
+) -> CreateEmbeddingResponse:
+    """An embeddings answer as ``CreateEmbeddingResponse`` (``base64``: Ollama's floats encoded here)."""
     if not platform_native:
         body = _object(payload)
         data = body.get("data")
@@ -182,6 +186,8 @@ def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbe
     if not isinstance(vectors, list):
         raise BadPayload("Ollama /api/embed answer has no 'embeddings' list")
     tokens = _count(body.get("prompt_eval_count"))
+    if base64:
+        vectors = [_base64_vector(v) for v in vectors]
     response = {
         "object": "list",
         "model": _text(body.get("model")) or model,
@@ -189,7 +195,39 @@ def to_embeddings(platform_native: bool, payload: Any, model: str) -> CreateEmbe
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         **_timings(body),
     }
+    if base64:
+        from openai._models import construct_type
+
+        return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=response))
     return _validate(CreateEmbeddingResponse, response)
+
+
+def _base64_vector(vector: Any) -> str:
+    if not isinstance(vector, list) or not all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in vector
+    ):
+        raise BadPayload("an Ollama embedding must be a list of numbers")
+    try:
+        return option_map.float32_base64(vector)
+    except (OverflowError, struct.error) as exc:
+        raise BadPayload(f"an embedding value does not fit float32: {exc}") from None
+
+
+def _mapped_logprobs(mapper: Callable[[Any], dict[str, Any] | None], value: Any) -> dict[str, Any] | None:
+    try:
+        return mapper(value)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BadPayload(f"Ollama logprobs: {exc}") from None
+
+
+def _answer(payload: Any, field: str, kind: type) -> dict[str, Any]:
+    """A finished, non-streamed Ollama answer: ``done`` is true and ``field`` has its type."""
+    body = _object(payload)
+    if body.get("done") is not True:
+        raise BadPayload("not a finished Ollama answer ('done' is not true)")
+    if not isinstance(body.get(field), kind):
+        raise BadPayload(f"an Ollama answer needs '{field}' ({kind.__name__})")
+    return body
 
 
 def merge_choices(answers: list[Any]) -> Any:
@@ -275,7 +313,8 @@ class OllamaChatChunks(_OllamaStream):
         chunks: list[ChatCompletionChunk] = []
         done = body.get("done") is True
         if delta or not done:
-            chunks.append(self._chunk(body, delta, None))
+            logprobs = _mapped_logprobs(option_map.chat_logprobs, body.get("logprobs"))
+            chunks.append(self._chunk(body, delta, None, logprobs=logprobs))
         if done:
             finish = "tool_calls" if self._saw_tools else _finish(body.get("done_reason"))
             chunks.append(self._chunk(body, {}, finish, extra=_timings(body)))
@@ -294,10 +333,11 @@ class OllamaChatChunks(_OllamaStream):
         delta: dict[str, Any],
         finish: str | None,
         extra: Mapping[str, Any] | None = None,
+        logprobs: dict[str, Any] | None = None,
     ) -> ChatCompletionChunk:
         chunk = {
             **self._base(body, "chat.completion.chunk"),
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": logprobs}],
             **(extra or {}),
         }
         return _validate(ChatCompletionChunk, chunk)
@@ -305,6 +345,10 @@ class OllamaChatChunks(_OllamaStream):
 
 class OllamaCompletionChunks(_OllamaStream):
     """Maps each ``/api/generate`` stream line to ``Completion`` chunks (as the SDK streams them)."""
+
+    def __init__(self, model: str, include_usage: bool) -> None:
+        super().__init__(model, include_usage)
+        self._offset = 0
 
     def __call__(self, payload: Any) -> list[Completion]:
         body = _object(payload)
@@ -314,15 +358,13 @@ class OllamaCompletionChunks(_OllamaStream):
         chunks: list[Completion] = []
         base = {**self._base(body, "text_completion")}
         if text or not done:
-            chunks.append(
-                _validate(
-                    Completion,
-                    {
-                        **base,
-                        "choices": [{"index": 0, "text": text, "finish_reason": None, "logprobs": None}],
-                    },
-                )
+            offset = self._offset
+            logprobs = _mapped_logprobs(
+                lambda v: option_map.completion_logprobs(v, offset), body.get("logprobs")
             )
+            self._offset += len(text)
+            choice = {"index": 0, "text": text, "finish_reason": None, "logprobs": logprobs}
+            chunks.append(_validate(Completion, {**base, "choices": [choice]}))
         if done:
             final = {
                 **base,

@@ -9,6 +9,7 @@ library's timeouts, retries and errors. Everything here is pure and cached per p
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import warnings
@@ -21,6 +22,7 @@ from openai_compatible_client.errors import InvalidRequestError, UnsupportedPara
 from openai_compatible_client.messages import prepare_messages, validate_tools
 from openai_compatible_client.params import CHAT_PARAMS, COMPLETION_PARAMS, EMBEDDING_PARAMS, check_params
 from openai_compatible_client.platforms import Platform
+from openai_compatible_client.platforms.ollama import option_map
 from openai_compatible_client.transport.http import Call, Framing
 from openai_compatible_client.transport.streams import Terminator
 
@@ -51,6 +53,8 @@ class Prepared:
         stream: Whether the answer is a stream.
         include_usage: Whether a stream must end with a usage chunk.
         copies: How many times to send ``call`` (Ollama has no ``n``: ``n`` parallel calls).
+        copy_calls: The ``copies`` calls to send when ``copies > 1`` (their seeds differ).
+        base64: Embeddings must come back as base64 strings (encoded locally from the floats).
     """
 
     call: Call
@@ -60,6 +64,12 @@ class Prepared:
     stream: bool = False
     include_usage: bool = False
     copies: int = 1
+    copy_calls: tuple[Call, ...] = ()
+    base64: bool = False
+
+    def calls(self) -> list[Call]:
+        """The calls to send: ``call`` once, or one per copy of ``n``."""
+        return list(self.copy_calls) if self.copy_calls else [self.call] * self.copies
 
 
 def load_litellm() -> Any:
@@ -121,13 +131,18 @@ def _model(model: Any, config: ClientConfig, method: str) -> str:
 
 
 def _apply_policy(
-    method: str, platform: Platform, config: ClientConfig, given: dict[str, Any]
+    method: str,
+    platform: Platform,
+    config: ClientConfig,
+    given: dict[str, Any],
+    reasons: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Warn, raise or drop the parameters this platform cannot honour, per ``unsupported_params``."""
-    for name in [n for n in given if n in platform.unsupported]:
+    reasons = platform.unsupported if reasons is None else reasons
+    for name in [n for n in given if n in reasons]:
         if name in platform.conditional and given[name] is not False:
             continue
-        reason = platform.unsupported[name]
+        reason = reasons[name]
         message = f"{method}: {name}= is not supported on {platform.name} ({reason})"
         if config.unsupported_params == "error":
             raise UnsupportedParameterError(
@@ -141,6 +156,14 @@ def _apply_policy(
     return given
 
 
+def _apply_unmapped(
+    method: str, platform: Platform, config: ClientConfig, given: dict[str, Any], mapped: Mapping[str, str]
+) -> dict[str, Any]:
+    """The guard: a parameter the platform's option map does not place is never dropped silently."""
+    reason = "this library has no mapping for it on this platform"
+    return _apply_policy(method, platform, config, given, {n: reason for n in given if n not in mapped})
+
+
 def _merge(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for layer in layers:
@@ -149,12 +172,31 @@ def _merge(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
-def _vllm_extra_body(config: ClientConfig, extra_body: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Config defaults under the call's extra_body; removed ``guided_*`` -> ``structured_outputs``."""
-    body = _merge(config.vllm.extra_body, extra_body)
-    if config.vllm.chat_template is not None:
+def _extra_body(
+    config: ClientConfig, platform: Platform, extra_body: Mapping[str, Any] | None, route: str
+) -> dict[str, Any]:
+    """The call's ``extra_body``, with vLLM's body rules on vLLM only (``route``: chat, completion,
+    embedding, or chat_embedding for ``messages=`` embeddings)."""
+    if platform.name != "vllm":
+        return dict(extra_body or {})
+    return _vllm_extra_body(config, extra_body, route)
+
+
+def _vllm_extra_body(
+    config: ClientConfig, extra_body: Mapping[str, Any] | None, route: str
+) -> dict[str, Any]:
+    """Config defaults where vLLM's protocol has them, under the call's extra_body; removed
+    ``guided_*`` -> ``structured_outputs``.
+
+    The sampling defaults (``VLLMOptions.extra_body``) belong to chat and completions; the chat
+    template and its kwargs to chat and ``messages=`` embeddings (vLLM's ``CompletionRequest`` and
+    ``EmbeddingCompletionRequest`` have no such fields).
+    """
+    templated = route in ("chat", "chat_embedding")
+    body = _merge(config.vllm.extra_body if route in ("chat", "completion") else None, extra_body)
+    if config.vllm.chat_template is not None and templated:
         body.setdefault("chat_template", config.vllm.chat_template)
-    if config.vllm.chat_template_kwargs is not None:
+    if config.vllm.chat_template_kwargs is not None and templated:
         body["chat_template_kwargs"] = _merge(
             config.vllm.chat_template_kwargs, body.get("chat_template_kwargs")
         )
@@ -334,14 +376,17 @@ def embedding_request(
         options = _merge(config.ollama.options, given.pop("options", None))
         if options:
             body["options"] = options
+        if "options" in body:
+            body["options"] = option_map.check_options(method, body["options"])
         keep_alive = given.pop("keep_alive", config.ollama.keep_alive)
         if keep_alive is not None:
             body["keep_alive"] = keep_alive
-        _apply_policy(method, platform, config, given)
+        encoded = given.pop("encoding_format", None) == "base64"
+        given.pop("user", None)  # metadata that does not change the answer
+        _apply_unmapped(method, platform, config, _apply_policy(method, platform, config, given), {})
         body.update(wire.extra_body or {})
-        return Prepared(
-            _call(platform, "/api/embed", body, wire, stream=False), "embedding", name, platform.name
-        )
+        call = _call(platform, "/api/embed", body, wire, stream=False)
+        return Prepared(call, "embedding", name, platform.name, base64=encoded)
     litellm_config = _embedding_config(platform.embedding_provider)
     openai_params = {k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given}
     _reject_leftovers(method, platform, given)
@@ -354,7 +399,8 @@ def embedding_request(
         body = litellm_config.transform_embedding_request(
             model=name, input=input, optional_params=dict(optional), headers={}
         )
-    body.update(_vllm_extra_body(config, wire.extra_body))
+    route = "embedding" if messages is None else "chat_embedding"
+    body.update(_extra_body(config, platform, wire.extra_body, route))
     return Prepared(
         _call(platform, "/v1/embeddings", body, wire, stream=False), "embedding", name, platform.name
     )
@@ -417,7 +463,7 @@ def _openai_style(
     else:
         body = {"model": model, "prompt": prompt, **optional}
         path = "/v1/completions"
-    body.update(_vllm_extra_body(config, wire.extra_body))
+    body.update(_extra_body(config, platform, wire.extra_body, kind))
     body.pop("stream", None)
     if stream:
         body["stream"] = True
@@ -446,13 +492,26 @@ def _ollama(
     if copies > 1 and stream:
         raise InvalidRequestError(f"{method}: n>1 with stream=True is not supported on ollama (it has no n)")
     given = _apply_policy(method, platform, config, given)
+    given = _apply_unmapped(
+        method,
+        platform,
+        config,
+        given,
+        option_map.CHAT_WIRE if kind == "chat" else option_map.COMPLETION_WIRE,
+    )
     top: dict[str, Any] = {
-        k: given.pop(k) for k in ("format", "think", "system", "raw", "images") if k in given
+        k: given.pop(k) for k in ("format", "think", "system", "raw", "images", "suffix") if k in given
     }
+    effort = given.pop("reasoning_effort", None)
+    if effort is not None:
+        top.setdefault("think", option_map.think_from_effort(method, effort))
+    top.update(option_map.logprob_fields(method, kind, given))
+    if "stop" in given:
+        given["stop"] = option_map.stop_list(given["stop"])
     keep_alive = given.pop("keep_alive", config.ollama.keep_alive)
     if keep_alive is not None:
         top["keep_alive"] = keep_alive
-    options = _merge(config.ollama.options, given.pop("options", None))
+    options = option_map.check_options(method, _merge(config.ollama.options, given.pop("options", None)))
     for key in _OLLAMA_OPTIONS:
         if key in given:
             options[key] = given.pop(key)
@@ -495,7 +554,12 @@ def _ollama(
     body.update(wire.extra_body or {})
     body["stream"] = stream
     call = _call(platform, path, body, wire, stream=stream)
-    return Prepared(call, kind, model, platform.name, stream, include_usage, copies)
+    copy_calls = tuple(
+        dataclasses.replace(call, json=copy) for copy in option_map.seeded_copies(body, copies)
+    )
+    return Prepared(
+        call, kind, model, platform.name, stream, include_usage, copies, copy_calls if copies > 1 else ()
+    )
 
 
 def _ollama_message_fixups(

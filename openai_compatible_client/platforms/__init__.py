@@ -41,14 +41,12 @@ _OLLAMA_UNSUPPORTED: dict[str, str] = {
     "store": "Ollama does not store completions",
     "metadata": "Ollama does not store completions",
     "web_search_options": "Ollama has no web search",
-    "suffix": "Ollama's suffix works only for models with an insert template",
     "best_of": "Ollama has no best_of",
     "echo": "Ollama cannot echo the prompt",
     "functions": "use tools= instead of the deprecated functions=",
     "function_call": "use tool_choice= instead of the deprecated function_call=",
 }
 _VLLM_UNSUPPORTED: dict[str, str] = {
-    "suffix": "vLLM rejects suffix except on fill-in-the-middle models",
     "best_of": "vLLM removed best_of",
     "store": "vLLM does not store completions",
     "metadata": "vLLM does not store completions",

@@ -3,14 +3,12 @@
 LiteLLM's ``ollama_chat``/``ollama`` transformations build the body; the rules here correct it
 where Ollama reads a value differently (Ollama's own ``/v1`` layer, ``openai/openai.go``, is the
 reference), and check ``options`` the way Ollama's ``api.Options.FromMap`` will, before any I/O.
-The answer side turns Ollama's log probabilities and float vectors into the OpenAI SDK's shapes.
+The answer side turns Ollama's log probabilities into the OpenAI SDK's shapes.
 """
 
 from __future__ import annotations
 
-import base64
-import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from openai_compatible_client.errors import InvalidRequestError
@@ -21,7 +19,6 @@ __all__ = [
     "chat_logprobs",
     "check_options",
     "completion_logprobs",
-    "float32_base64",
     "logprob_fields",
     "seeded_copies",
     "stop_list",
@@ -198,15 +195,6 @@ def seeded_copies(body: Mapping[str, Any], copies: int) -> list[dict[str, Any]]:
     if not isinstance(seed, int) or isinstance(seed, bool):
         return [dict(body) for _ in range(copies)]
     return [{**body, "options": {**options, "seed": seed + i}} for i in range(copies)]  # type: ignore[dict-item]
-
-
-def float32_base64(vector: Sequence[float]) -> str:
-    """A vector as the OpenAI API's ``encoding_format="base64"`` sends it: little-endian float32.
-
-    >>> float32_base64([1.0, -0.5])
-    'AACAPwAAAL8='
-    """
-    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 def _entry(item: Any) -> dict[str, Any]:

@@ -94,7 +94,6 @@ def other_platform() -> Iterator[str]:
             chat_provider="hosted_vllm",
             completion_provider="hosted_vllm",
             embedding_provider="hosted_vllm",
-            probe_path="/health",
         )
     )
     try:

@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="occ", description="OpenAI-compatible client for vLLM and Ollama")
     parser.add_argument("--version", "-v", action="version", version=f"occ {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="chat with a model (streams to the terminal)")
     _connection_args(chat)

@@ -49,6 +49,8 @@ class Platform:
         hints: The fix hint shown in an error message, per HTTP status.
         start_hint: How to start the server (shown when it cannot be reached).
         router_base: The Router deployment's ``api_base``: the ``/v1`` URL or the server root.
+        router_prefix: The LiteLLM prefix of this platform's Router deployments, when LiteLLM's
+            Router cannot route its providers (``None``: the providers above).
         router_aliases: Other LiteLLM prefixes a Router ``model_list`` may use for this platform.
         builtin: Whether the entry ships with the library (built-in entries cannot be removed).
     """
@@ -65,14 +67,19 @@ class Platform:
     hints: Mapping[int, str] = field(default_factory=dict)
     start_hint: str = "check that the server is running"
     router_base: Literal["v1", "root"] = "v1"
+    router_prefix: str | None = None
     router_aliases: tuple[str, ...] = ()
     builtin: bool = False
 
     @property
     def providers(self) -> tuple[str, ...]:
         """Every LiteLLM prefix that names this platform in a Router ``model_list``."""
-        names = (self.chat_provider, self.completion_provider, self.embedding_provider, *self.router_aliases)
-        return tuple(dict.fromkeys(names))
+        names = (self.chat_provider, self.completion_provider, self.embedding_provider)
+        return tuple(dict.fromkeys((*names, *filter(None, (self.router_prefix,)), *self.router_aliases)))
+
+    def router_provider(self, kind: Literal["chat", "completion", "embedding"]) -> str:
+        """The LiteLLM prefix of one kind of call in a Router deployment."""
+        return self.router_prefix or self.provider(kind)
 
     def provider(self, kind: Literal["chat", "completion", "embedding"]) -> str:
         """The LiteLLM provider of one kind of call."""

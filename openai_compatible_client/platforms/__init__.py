@@ -8,9 +8,12 @@ is a package (``vllm/``, ``ollama/``, ``openai/``) whose ``platform`` module def
 a platform is one such package and one registry line below. At run time, another kind of
 server is one call::
 
-    register_platform(Platform(name="sglang", chat_provider="hosted_vllm",
-        completion_provider="hosted_vllm", embedding_provider="hosted_vllm",
-        probe=Probe("/get_server_info", key="version")))
+    register_platform(Platform(name="sglang", chat_provider="openai_like",
+        completion_provider="openai_like", embedding_provider="openai_like",
+        inference=OPENAI_STYLE, resources=RESOURCES, probe=Probe("/get_server_info", key="version")))
+
+with ``OPENAI_STYLE`` from ``platforms.openai.inference`` and ``RESOURCES`` from
+``platforms.openai.resources``.
 """
 
 from __future__ import annotations

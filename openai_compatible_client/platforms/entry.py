@@ -41,7 +41,8 @@ class Platform:
         completion_provider: LiteLLM provider (and Router prefix) for text completions.
         embedding_provider: LiteLLM provider (and Router prefix) for embeddings.
         inference: The platform's inference rules (body building on top of LiteLLM's
-            transformation, answer mapping); the plain OpenAI-style ones by default.
+            transformation, answer mapping); ``OPENAI_STYLE`` from
+            ``platforms.openai.inference`` for a plain OpenAI-style server.
         probe: How ``platform="auto"`` recognises the server (``None``: never auto-detected).
         resources: The platform-only resources, ``{name: (SyncClass, AsyncClass)}``.
         unsupported: OpenAI parameters this platform cannot honour, with the reason.
@@ -59,7 +60,7 @@ class Platform:
     chat_provider: str
     completion_provider: str
     embedding_provider: str
-    inference: Inference = field(default_factory=lambda: _openai_style())
+    inference: Inference
     probe: Probe | None = None
     resources: ResourceTable = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
@@ -86,10 +87,3 @@ class Platform:
         if kind == "chat":
             return self.chat_provider
         return self.completion_provider if kind == "completion" else self.embedding_provider
-
-
-def _openai_style() -> Inference:
-    # Imported on use: the openai package's own entry is built from this module.
-    from openai_compatible_client.platforms.openai.inference import OPENAI_STYLE
-
-    return OPENAI_STYLE

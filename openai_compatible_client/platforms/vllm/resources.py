@@ -722,20 +722,16 @@ class AsyncAudio(AsyncPlatformResource):
         return AsyncTranslations(self._context)
 
 
-class Server(openai_style.Server):
+class _ServerEndpoints:
+    version = Endpoint(version_call, reply_parser(VersionResponse))
+
+
+class Server(_ServerEndpoints, openai_style.Server):
     """``client.health()`` / ``client.version()``."""
 
-    def version(self) -> VersionResponse:
-        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
-        return self._send(version_call(), reply_parser(VersionResponse))
 
-
-class AsyncServer(openai_style.AsyncServer):
+class AsyncServer(_ServerEndpoints, openai_style.AsyncServer):
     """``client.health()`` / ``client.version()``."""
-
-    async def version(self) -> VersionResponse:
-        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
-        return await self._send(version_call(), reply_parser(VersionResponse))
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {

@@ -33,7 +33,7 @@ from openai_compatible_client.platforms.request import (
 from openai_compatible_client.transport.http import Framing
 from openai_compatible_client.transport.streams import Terminator
 
-__all__ = ["OPENAI_STYLE", "OpenAIStyleInference", "Route"]
+__all__ = ["GENERIC", "OPENAI_STYLE", "GenericInference", "OpenAIStyleInference", "Route"]
 
 Route = Literal["chat", "completion", "embedding", "chat_embedding"]
 """Which request an ``extra_body`` goes on (``chat_embedding``: ``embeddings.create(messages=...)``)."""
@@ -120,14 +120,22 @@ class OpenAIStyleInference:
         given, name = request.given, request.model
         wire = take_wire(given)
         litellm_config = embedding_config(request.platform.embedding_provider)
-        openai_params = {k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given}
+        openai_params: dict[str, Any] = {
+            k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given
+        }
         reject_ollama_parameters(request)
-        optional = litellm_config.map_openai_params(
-            non_default_params=openai_params, optional_params={}, model=name, drop_params=False
+        optional = (
+            litellm_config.map_openai_params(
+                non_default_params=openai_params, optional_params={}, model=name, drop_params=False
+            )
+            if litellm_config is not None
+            else openai_params
         )
         body: dict[str, Any]
         if messages is not None:
             body = {"model": name, "messages": messages, **optional}
+        elif litellm_config is None:  # a provider with no embedding transformation: OpenAI's body
+            body = {"model": name, "input": input, **optional}
         else:
             body = litellm_config.transform_embedding_request(
                 model=name, input=input, optional_params=dict(optional), headers={}
@@ -205,5 +213,15 @@ class OpenAIStyleInference:
         return lambda payload: [normalize.to_completion_chunk(payload)]
 
 
+class GenericInference(OpenAIStyleInference):
+    """The generic platform: plain OpenAI-style, and a placeholder key for LiteLLM's ``openai`` route."""
+
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """LiteLLM's ``openai/`` Router route refuses to send without a key: a keyless server ignores one."""
+        return {} if config.api_key is not None else {"api_key": "none"}
+
+
 OPENAI_STYLE = OpenAIStyleInference()
 """The plain OpenAI-style behaviour (the default inference of a platform entry)."""
+GENERIC = GenericInference()
+"""The generic ``platform="openai"`` behaviour."""

@@ -17,19 +17,10 @@ import requests
 
 from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.normalize import (
-    BadPayload,
-    OllamaChatChunks,
-    OllamaCompletionChunks,
-    merge_choices,
-    to_chat_chunk,
-    to_chat_completion,
-    to_completion,
-    to_completion_chunk,
-    to_embeddings,
-)
+from openai_compatible_client.normalize import BadPayload, merge_choices
 from openai_compatible_client.platforms import Platform, get_platform
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
+from openai_compatible_client.platforms.request import ChunkMapper, Inference
 from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
 from openai_compatible_client.transport.http import AsyncTransport, Reply, Transport, TransportSettings
 from openai_compatible_client.transport.retry import RetryPolicy
@@ -68,29 +59,26 @@ def _invalid(prepared: Prepared, url: str, exc: Exception) -> E.APIResponseValid
     )
 
 
-def _one(prepared: Prepared, native: bool, payload: Any) -> Any:
+def _one(prepared: Prepared, inference: Inference, payload: Any) -> Any:
     if prepared.kind == "chat":
-        return to_chat_completion(native, payload, prepared.model)
+        return inference.to_chat_completion(payload, prepared.model)
     if prepared.kind == "completion":
-        return to_completion(native, payload, prepared.model)
-    return to_embeddings(native, payload, prepared.model)
+        return inference.to_completion(payload, prepared.model)
+    return inference.to_embeddings(payload, prepared.model)
 
 
-def _parse(prepared: Prepared, native: bool, reply: Reply) -> Any:
+def _parse(prepared: Prepared, inference: Inference, reply: Reply) -> Any:
     payload = reply.json()
     try:
-        return _one(prepared, native, payload)
+        return _one(prepared, inference, payload)
     except BadPayload as exc:
         raise _invalid(prepared, reply.url, exc) from None
 
 
-def _chunk_mapper(prepared: Prepared, native: bool) -> Callable[[Any], list[Any]]:
-    if native:
-        if prepared.kind == "chat":
-            return OllamaChatChunks(prepared.model, prepared.include_usage)
-        return OllamaCompletionChunks(prepared.model, prepared.include_usage)
-    single = to_chat_chunk if prepared.kind == "chat" else to_completion_chunk
-    return lambda payload: [single(payload)]
+def _chunk_mapper(prepared: Prepared, inference: Inference) -> ChunkMapper:
+    if prepared.kind == "chat":
+        return inference.chat_chunks(prepared.model, prepared.include_usage)
+    return inference.completion_chunks(prepared.model, prepared.include_usage)
 
 
 def _guarded(prepared: Prepared, url: str, mapper: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
@@ -173,18 +161,20 @@ class _SyncRunner:
 
     def __init__(self, context: ClientContext[Transport]) -> None:
         self._context = context
-        self._native = context.platform.native
+        self._inference = context.platform.inference
 
     def run(self, prepared: Prepared) -> Any:
         transport = self._context.transport
         if prepared.stream:
-            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            mapper = _guarded(
+                prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._inference)
+            )
             return Stream(_mapped(transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
                 replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
-            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
-        return _parse(prepared, self._native, transport.send(prepared.call))
+            return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
+        return _parse(prepared, self._inference, transport.send(prepared.call))
 
 
 class _AsyncRunner:
@@ -192,17 +182,19 @@ class _AsyncRunner:
 
     def __init__(self, context: ClientContext[AsyncTransport]) -> None:
         self._context = context
-        self._native = context.platform.native
+        self._inference = context.platform.inference
 
     async def run(self, prepared: Prepared) -> Any:
         transport = self._context.transport
         if prepared.stream:
-            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            mapper = _guarded(
+                prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._inference)
+            )
             return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
-            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
-        return _parse(prepared, self._native, await transport.send(prepared.call))
+            return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
+        return _parse(prepared, self._inference, await transport.send(prepared.call))
 
 
 def _mapped(items: Iterator[Any], mapper: Callable[[Any], list[Any]]) -> Iterator[list[Any]]:

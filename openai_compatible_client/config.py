@@ -173,6 +173,15 @@ class ClientConfig(_Frozen):
             raise ValueError(f"unknown platform {value!r}; accepted values: {', '.join(accepted)}")
         return name
 
+    @field_validator("api_key")
+    @classmethod
+    def _header_safe_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The key becomes a header value: a newline would split the request, and httpx refuses
+        # anything but ASCII. Refused here, before any connection (the message never shows it).
+        if value is not None and any(not " " <= c <= "~" for c in value.get_secret_value()):
+            raise ValueError("api_key must be printable ASCII (no newline, control or non-ASCII characters)")
+        return value
+
     @field_validator("default_headers")
     @classmethod
     def _header_values(cls, value: dict[str, str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ server, HF TGI, SGLang, LM Studio...) is one :func:`register_platform` call::
 
     register_platform(Platform(name="llamacpp", chat_provider="hosted_vllm",
         completion_provider="hosted_vllm", embedding_provider="hosted_vllm",
-        native=False, probe_path="/health",
+        probe_path="/health",
         resources="openai_compatible_client.platforms.openai.resources:RESOURCES"))
 """
 
@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openai_compatible_client.errors import ConfigurationError
+from openai_compatible_client.platforms.ollama.inference import OLLAMA
+from openai_compatible_client.platforms.openai.inference import OPENAI_STYLE
+from openai_compatible_client.platforms.request import Inference
+from openai_compatible_client.platforms.vllm.inference import VLLM
 
 __all__ = [
     "Platform",
@@ -70,8 +74,8 @@ class Platform:
         chat_provider: LiteLLM provider for chat (``hosted_vllm``, ``ollama_chat``).
         completion_provider: LiteLLM provider for text completions (``hosted_vllm``, ``ollama``).
         embedding_provider: LiteLLM provider for embeddings (``hosted_vllm``, ``ollama``).
-        native: True when calls go to native routes at the server root (Ollama's ``/api/*``),
-            False for OpenAI-style ``/v1`` routes.
+        inference: The platform's inference rules (body building on top of LiteLLM's
+            transformation, answer mapping); the plain OpenAI-style ones by default.
         probe_path: A ``GET`` path that answers 200 on this kind of server (for ``"auto"``).
         resources: ``"module:attribute"`` naming a mapping of platform-only resource names to
             ``(sync_class, async_class)`` pairs, loaded on first use.
@@ -83,8 +87,8 @@ class Platform:
     chat_provider: str
     completion_provider: str
     embedding_provider: str
-    native: bool
     probe_path: str
+    inference: Inference = OPENAI_STYLE
     resources: str = ""
     unsupported: Mapping[str, str] = field(default_factory=dict)
     conditional: frozenset[str] = frozenset()
@@ -141,8 +145,8 @@ register_platform(
         chat_provider="hosted_vllm",
         completion_provider="hosted_vllm",
         embedding_provider="hosted_vllm",
-        native=False,
         probe_path="/version",
+        inference=VLLM,
         resources="openai_compatible_client.platforms.vllm.resources:RESOURCES",
         unsupported=_VLLM_UNSUPPORTED,
         conditional=frozenset(_VLLM_CONDITIONAL),
@@ -154,8 +158,8 @@ register_platform(
         chat_provider="ollama_chat",
         completion_provider="ollama",
         embedding_provider="ollama",
-        native=True,
         probe_path="/api/version",
+        inference=OLLAMA,
         resources="openai_compatible_client.platforms.ollama.resources:RESOURCES",
         unsupported=_OLLAMA_UNSUPPORTED,
     )

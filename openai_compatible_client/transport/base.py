@@ -1,10 +1,14 @@
 """Everything both executors share and nothing that does I/O: URL, headers, body, errors, retries.
 
-:mod:`.sync` (requests) and :mod:`.aio` (httpx) add only the library calls and the sleep.
+:mod:`.sync` (requests) and :mod:`.aio` (httpx) add only the library calls, the sleep and the
+enforcement of :class:`Deadline`. Which transport failures may be retried is decided here, by one
+table (:data:`RETRYABLE`), for both.
 """
 
 from __future__ import annotations
 
+import enum
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
@@ -14,7 +18,63 @@ from openai_compatible_client import errors as E
 from openai_compatible_client.transport.call import Call, TransportSettings, encode_json
 from openai_compatible_client.transport.streams import StreamReader
 
-__all__ = ["Retryable", "TransportBase", "reason", "refused"]
+__all__ = ["RETRYABLE", "Deadline", "Phase", "Retryable", "TransportBase", "reason"]
+
+# What both transports ask for: the encodings each decodes with the standard library alone.
+ACCEPT_ENCODING = "gzip, deflate"
+# After a stream's end marker, how long to wait for the body's own end (so the connection can be
+# reused) before closing it, and how many stray bytes to read meanwhile.
+DRAIN_SECONDS = 0.05
+DRAIN_BYTES = 65536
+
+
+class Phase(enum.Enum):
+    """How far an attempt got when its connection failed: decides whether resending is safe."""
+
+    NOT_SENT = "nothing was sent"
+    """Connection refused, connect timeout, DNS or TLS failure, no free pooled connection."""
+    SENT = "the request may have reached the server"
+    """Write failed, no answer in time, or a connection (also a stale pooled one) closed before
+    any byte of the answer: the server may have received the request and acted on it."""
+    ANSWERING = "the answer broke off"
+    """The connection broke or stalled after the status line: the server did (some of) the work."""
+    REFUSED = "the answer cannot be used"
+    """Redirect loop, redirect to an unsupported scheme, a malformed HTTP answer, an undecodable
+    body: resending gets the same answer."""
+
+
+RETRYABLE: Mapping[Phase, tuple[bool, bool]] = {
+    # phase: (retry an idempotent call, retry a non-idempotent call)
+    Phase.NOT_SENT: (True, True),
+    Phase.SENT: (True, False),
+    Phase.ANSWERING: (True, False),
+    Phase.REFUSED: (False, False),
+}
+"""The one table of transport failures both executors consult (a status answer is the policy's)."""
+
+
+class Deadline:
+    """The time by which one attempt must have its answer (``timeout`` from when it is sent).
+
+    One object per attempt; the sync executor's watchdog and the async executor's
+    ``asyncio.Timeout`` both enforce it, and both set :attr:`fired` when they cut the attempt.
+    """
+
+    __slots__ = ("at", "budget", "fired")
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.at = time.monotonic() + budget
+        self.fired = False
+
+    def restart(self) -> float:
+        """Start counting now (the request is being sent); returns the new monotonic deadline."""
+        self.at = time.monotonic() + self.budget
+        return self.at
+
+    def expired(self) -> bool:
+        """Whether the deadline passed (or an enforcer cut the attempt)."""
+        return self.fired or time.monotonic() >= self.at
 
 
 class TransportBase:
@@ -22,7 +82,11 @@ class TransportBase:
 
     def __init__(self, settings: TransportSettings) -> None:
         self.settings = settings
-        headers = {"User-Agent": f"openai-compatible-client/{__version__}", "Accept": "application/json"}
+        headers = {
+            "User-Agent": f"openai-compatible-client/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         headers.update(settings.default_headers)
         if settings.api_key:
             headers["Authorization"] = f"Bearer {settings.api_key}"
@@ -101,12 +165,26 @@ class TransportBase:
     def should_retry_status(self, call: Call, status: int, headers: Mapping[str, str]) -> bool:
         return self.settings.retry.should_retry(status, headers, idempotent=call.idempotent)
 
-    def too_slow(self, call: Call, url: str) -> Retryable:
-        """The whole answer did not arrive within the timeout (a server dripping bytes)."""
-        err = E.timeout_error(
-            platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
-        )
-        return Retryable(err, None, retryable=call.idempotent)
+    def failure(
+        self, call: Call, url: str, phase: Phase, exc: BaseException | None, *, timed_out: bool = False
+    ) -> Retryable:
+        """A failed attempt: the typed error, and whether :data:`RETRYABLE` allows another."""
+        error: Exception
+        if timed_out:
+            error = E.timeout_error(
+                platform=call.platform, endpoint=call.endpoint, url=url, timeout=self.read_timeout(call)
+            )
+        else:
+            why = reason(exc) if exc is not None else phase.value
+            error = E.connection_error(
+                platform=call.platform,
+                endpoint=call.endpoint,
+                url=url,
+                reason=why,
+                answered=phase is Phase.ANSWERING,
+            )
+        idempotent, other = RETRYABLE[phase]
+        return Retryable(error, exc, retryable=idempotent if call.idempotent else other)
 
     def check_stream_type(self, call: Call, url: str, status: int, headers: Mapping[str, str]) -> None:
         """Refuse an HTML page where a stream was expected (a proxy's error or sign-in page)."""
@@ -139,15 +217,6 @@ class Retryable(Exception):
         self.cause = cause
         self.retryable = retryable
         self.headers: Mapping[str, str] = headers or {}
-
-
-def refused(exc: BaseException) -> bool:
-    """True when the connection was never established (nothing reached the server)."""
-    text = repr(exc)
-    return any(
-        marker in text
-        for marker in ("NewConnectionError", "Connection refused", "Name or service not known", "nodename")
-    )
 
 
 def reason(exc: BaseException) -> str:

@@ -32,7 +32,6 @@ LLAMACPP = Platform(
     chat_provider="hosted_vllm",
     completion_provider="hosted_vllm",
     embedding_provider="hosted_vllm",
-    native=False,
     probe_path="/health",
     resources="openai_compatible_client.platforms.openai.resources:RESOURCES",
 )

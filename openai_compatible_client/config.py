@@ -164,13 +164,13 @@ class ClientConfig(_Frozen):
 
     @field_validator("platform")
     @classmethod
-    def _known_platform(cls, value: str) -> str:
-        from openai_compatible_client.platforms import platform_names
-
+    def _platform_name(cls, value: str) -> str:
+        # The name is looked up in the platform registry when a client is built.
         name = value.strip().lower()
-        accepted = (*platform_names(), "auto")
-        if name not in accepted:
-            raise ValueError(f"unknown platform {value!r}; accepted values: {', '.join(accepted)}")
+        if not name.isidentifier():
+            raise ValueError(
+                f"invalid platform name {value!r}: use a registered name such as 'vllm', or 'auto'"
+            )
         return name
 
     @field_validator("api_key")

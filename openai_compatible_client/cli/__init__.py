@@ -29,11 +29,13 @@ __all__ = ["build_parser", "client_from_args", "main"]
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
+    from openai_compatible_client.platforms import platform_names
+
     parser.add_argument(
         "--base-url", help="server URL (default: VLLM_BASE_URL / OLLAMA_HOST / OPENAI_BASE_URL)"
     )
     parser.add_argument(
-        "--platform", choices=["vllm", "ollama", "auto"], help="server kind (default: from env)"
+        "--platform", choices=[*platform_names(), "auto"], help="server kind (default: from env)"
     )
     parser.add_argument(
         "--api-key", help="bearer token (default: VLLM_API_KEY / OLLAMA_API_KEY / OPENAI_API_KEY)"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from openai.types import Completion, CreateEmbeddingResponse
     from openai.types.chat import ChatCompletion
 
-    from openai_compatible_client.platforms import Platform
+    from openai_compatible_client.platforms.entry import Platform
 
 __all__ = [
     "ChunkMapper",
@@ -116,6 +116,10 @@ class Inference(Protocol):
     @property
     def stream_framing(self) -> tuple[Framing, Terminator]:
         """How streams are framed and how they end (``("sse", "sse_done")``...)."""
+        ...
+
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """The LiteLLM parameters a Router deployment of this platform sends with every call."""
         ...
 
     def chat(self, request: Request, messages: list[dict[str, Any]]) -> Prepared:

@@ -24,7 +24,8 @@ class _Done:
 
 
 DONE = _Done()
-_NOTHING = object()  # "no event yet" (an event can be JSON null)
+_NOTHING = object()
+_COMPACT = 1 << 16  # consumed bytes worth letting go of at once  # "no event yet" (an event can be JSON null)
 
 
 class NDJSONDecoder:
@@ -136,6 +137,10 @@ class SSEDecoder:
             if not blank:
                 self._field(buf, start, end)
             start = end + skip
+            if start > _COMPACT:
+                # A long line was consumed: drop its bytes now, not after the rest of the chunk.
+                self._buffer = buf = _rest(buf, start)
+                start = 0
             if blank:
                 if start >= len(buf):
                     # Everything is consumed: let go of the bytes before parsing the event.

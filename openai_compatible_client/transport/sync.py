@@ -248,6 +248,10 @@ class Transport(TransportBase):
             )
         except requests.exceptions.RequestException as exc:
             raise self._classify(call, url, exc, deadline) from exc
+        if deadline.fired:
+            # Cut while the headers trickled in: http.client reads the cut as their end.
+            response.close()
+            raise self.failure(call, url, Phase.SENT, None, timed_out=True)
         status = response.status_code
         if status >= 400 and status not in call.ok_statuses:
             try:

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.normalize import BadPayload, as_count, as_object, as_text, validate
 from openai_compatible_client.platforms.request import (
@@ -41,6 +42,7 @@ from openai_compatible_client.transport.streams import Terminator
 
 __all__ = [
     "OLLAMA",
+    "UNSUPPORTED",
     "ChatChunks",
     "CompletionChunks",
     "OllamaInference",
@@ -52,6 +54,25 @@ __all__ = [
     "to_completion",
     "to_embeddings",
 ]
+
+UNSUPPORTED: dict[str, str] = {
+    "logit_bias": "Ollama has no logit bias",
+    "parallel_tool_calls": "Ollama has no parallel_tool_calls switch",
+    "tool_choice": "Ollama has no tool_choice (the model decides whether to call a tool)",
+    "prediction": "Ollama has no predicted outputs",
+    "audio": "Ollama has no audio output",
+    "modalities": "Ollama has no output modalities",
+    "service_tier": "Ollama has no service tiers",
+    "store": "Ollama does not store completions",
+    "metadata": "Ollama does not store completions",
+    "web_search_options": "Ollama has no web search",
+    "suffix": "Ollama's suffix works only for models with an insert template",
+    "best_of": "Ollama has no best_of",
+    "echo": "Ollama cannot echo the prompt",
+    "functions": "use tools= instead of the deprecated functions=",
+    "function_call": "use tool_choice= instead of the deprecated function_call=",
+}
+"""OpenAI parameters Ollama cannot honour, with the reason the ``unsupported_params`` policy shows."""
 
 # OpenAI penalties are Ollama options of the same name and meaning (LiteLLM would turn
 # frequency_penalty into repeat_penalty, which means something else).
@@ -479,6 +500,13 @@ class OllamaInference:
 
     stream_framing: ClassVar[tuple[Framing, Terminator]] = ("ndjson", "ndjson_done")
     """How streams are framed and how they end."""
+
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """``OllamaOptions``: its options and ``keep_alive``, sent by the Router with every call."""
+        params = dict(config.ollama.options)
+        if config.ollama.keep_alive is not None:
+            params["keep_alive"] = config.ollama.keep_alive
+        return params
 
     def chat(self, request: Request, messages: list[dict[str, Any]]) -> Prepared:
         """``POST /api/chat``."""

@@ -57,6 +57,11 @@ class OpenAIStyleInference:
         del config
         return merge(extra_body)
 
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """Extra LiteLLM parameters of a Router deployment (none for a plain server)."""
+        del config
+        return {}
+
     # ------------------------------------------------------------------ requests
 
     def chat(self, request: Request, messages: list[dict[str, Any]]) -> Prepared:

@@ -16,7 +16,21 @@ from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.platforms.openai.inference import OpenAIStyleInference
 from openai_compatible_client.platforms.request import merge
 
-__all__ = ["GUIDED_TO_STRUCTURED", "VLLM", "VLLMInference", "vllm_extra_body"]
+__all__ = ["CONDITIONAL", "GUIDED_TO_STRUCTURED", "UNSUPPORTED", "VLLM", "VLLMInference", "vllm_extra_body"]
+
+UNSUPPORTED: dict[str, str] = {
+    "suffix": "vLLM rejects suffix except on fill-in-the-middle models",
+    "best_of": "vLLM removed best_of",
+    "store": "vLLM does not store completions",
+    "metadata": "vLLM does not store completions",
+    "service_tier": "vLLM has no service tiers",
+    "web_search_options": "vLLM has no web search",
+    "prediction": "vLLM has no predicted outputs",
+    "audio": "vLLM has no audio output in chat",
+}
+"""OpenAI parameters vLLM cannot honour, with the reason the ``unsupported_params`` policy shows."""
+CONDITIONAL = frozenset({"parallel_tool_calls"})
+"""Parameters that warn only when set to a value that changes the meaning (``False``)."""
 
 GUIDED_TO_STRUCTURED = {
     "guided_json": "json",
@@ -58,6 +72,10 @@ class VLLMInference(OpenAIStyleInference):
     def extra_body(self, config: ClientConfig, extra_body: Any) -> dict[str, Any]:
         """``VLLMOptions`` defaults and the ``guided_*`` rewrite (see the module docstring)."""
         return vllm_extra_body(config, extra_body)
+
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """``VLLMOptions.extra_body``, sent by the Router with every call."""
+        return dict(config.vllm.extra_body)
 
 
 VLLM = VLLMInference()

@@ -38,8 +38,10 @@ __all__ = [
 ]
 
 # The registry lines: one per built-in platform.
+from openai_compatible_client.platforms.llamacpp.platform import PLATFORM as _LLAMACPP
 from openai_compatible_client.platforms.ollama.platform import PLATFORM as _OLLAMA
 from openai_compatible_client.platforms.vllm.platform import PLATFORM as _VLLM
 
 register_platform(_VLLM)
 register_platform(_OLLAMA)
+register_platform(_LLAMACPP)

@@ -273,3 +273,30 @@ def test_bad_input_fails_before_any_request(server: RunningServer) -> None:
     with pytest.raises(E.InvalidRequestError):
         call("sync", server, "tokenizer.decode", tokens=["x"])
     assert sent(server) == []
+
+
+def test_auto_detects_llama_server(server: RunningServer) -> None:
+    from openai_compatible_client import OpenAICompatibleClient
+
+    with OpenAICompatibleClient(base_url=server.base_url + "/v1", platform="auto", max_retries=0) as client:
+        assert client.platform == "llamacpp"
+    assert ("GET", "/props", None) in sent(server)
+
+
+def test_router_deployment_uses_the_llamafile_prefix(server: RunningServer) -> None:
+    from openai_compatible_client.config import ClientConfig
+    from openai_compatible_client.integrations.litellm_router import (
+        client_from_router,
+        model_list_from_configs,
+    )
+
+    config = ClientConfig(base_url=server.base_url + "/v1", platform="llamacpp", model=MODEL)
+    entries = model_list_from_configs([("local", config)])
+    assert entries[0]["litellm_params"]["model"] == f"llamafile/{MODEL}"
+    assert entries[0]["litellm_params"]["api_base"].endswith("/v1")
+
+    with client_from_router([("local", config)], num_retries=0) as router:
+        answer = router.chat.completions.create(model="local", messages=USER, max_tokens=2)
+    assert isinstance(answer, ChatCompletion)
+    assert answer.choices[0].message.content == "You said:"
+    assert sent(server)[-1][:2] == ("POST", "/v1/chat/completions")

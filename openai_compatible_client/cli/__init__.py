@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from openai_compatible_client.cli.inputs import read_text, read_texts
+from openai_compatible_client.server.app import PLATFORMS as SERVER_PLATFORMS
 
 __all__ = ["build_parser", "client_from_args", "main"]
 
@@ -278,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     serve = sub.add_parser("serve", help="run the bundled reference server (loopback)")
-    serve.add_argument("--platform", choices=["vllm", "ollama"], required=True)
+    serve.add_argument("--platform", choices=SERVER_PLATFORMS, required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--model", action="append")

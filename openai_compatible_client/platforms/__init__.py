@@ -41,6 +41,7 @@ __all__ = [
 ]
 
 # The registry lines: one per built-in platform.
+from openai_compatible_client.platforms.llamacpp.platform import PLATFORM as _LLAMACPP
 from openai_compatible_client.platforms.ollama.platform import PLATFORM as _OLLAMA
 from openai_compatible_client.platforms.openai.platform import PLATFORM as _OPENAI
 from openai_compatible_client.platforms.vllm.platform import PLATFORM as _VLLM
@@ -48,3 +49,4 @@ from openai_compatible_client.platforms.vllm.platform import PLATFORM as _VLLM
 register_platform(_VLLM)
 register_platform(_OLLAMA)
 register_platform(_OPENAI)
+register_platform(_LLAMACPP)

@@ -10,12 +10,12 @@ library's timeouts, retries and errors. Everything here is pure and cached per p
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.messages import prepare_messages, validate_tools
@@ -65,21 +65,13 @@ class Prepared:
 def load_litellm() -> Any:
     """Import LiteLLM once, quietly: no price-list download, no banner on stdout, httpx transport.
 
-    This is the only place that sets LiteLLM's process-wide switches.
+    A background import started when a client was constructed is waited for, not repeated.
     """
-    return _load_litellm()
+    return _litellm_loader.load()
 
 
-@functools.cache
 def _load_litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
-    # sessions behind at exit (BerriAI/litellm#13251).
-    litellm.disable_aiohttp_transport = True
-    return litellm
+    return _litellm_loader.load()
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import requests
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.normalize import BadPayload, as_base64, merge_choices
@@ -572,6 +573,9 @@ class _ClientBase:
         settings: Mapping[str, Any],
     ) -> tuple[ClientConfig, Platform]:
         cfg = _config(config, base_url, api_key, platform, settings)
+        # Chat, completion and embedding requests are built by LiteLLM: start importing it now, in
+        # the background, so the first request does not wait the seconds the import takes.
+        _litellm_loader.prefetch()
         if cfg.platform == "auto":
             cfg = cfg.model_copy(update={"platform": detect_platform(cfg)})
         return cfg, get_platform(cfg.platform)

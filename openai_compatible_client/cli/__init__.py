@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client.cli.inputs import read_text, read_texts
 from openai_compatible_client.server.app import PLATFORMS as SERVER_PLATFORMS
 
@@ -299,10 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_INFERENCE_COMMANDS = frozenset({"chat", "complete", "embed", "run", "tour"})
+"""The commands that build chat, completion or embedding requests (through LiteLLM)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``occ``; returns the exit status (errors print one line, status 1)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     args = build_parser().parse_args(argv)
+    if args.command not in _INFERENCE_COMMANDS:
+        # Its clients build no chat, completion or embedding request: never load LiteLLM.
+        _litellm_loader.disable_prefetch()
     from openai import OpenAIError
 
     try:

@@ -7,12 +7,12 @@ and :mod:`openai_compatible_client.routing` hands it to an executor.
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.transport.http import Call, Framing
@@ -179,21 +179,14 @@ class Inference(Protocol):
 def load_litellm() -> Any:
     """Import LiteLLM once, quietly: no price-list download, no banner on stdout, httpx transport.
 
-    This is the only place that sets LiteLLM's process-wide switches.
+    A background import started when a client was constructed is waited for, not repeated
+    (:mod:`openai_compatible_client._litellm_loader` sets LiteLLM's process-wide switches).
     """
-    return _load_litellm()
+    return _litellm_loader.load()
 
 
-@functools.cache
 def _load_litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
-    # sessions behind at exit (BerriAI/litellm#13251).
-    litellm.disable_aiohttp_transport = True
-    return litellm
+    return _litellm_loader.load()
 
 
 @functools.cache

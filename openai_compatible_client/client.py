@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 import requests
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.normalize import BadPayload, merge_choices
+from openai_compatible_client.normalize import BadPayload, as_base64, merge_choices
 from openai_compatible_client.platforms import Platform, get_platform, platforms
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
 from openai_compatible_client.platforms.common import messages as common_messages
@@ -74,7 +75,8 @@ def _one(prepared: Prepared, inference: Inference, payload: Any) -> Any:
         return inference.to_chat_completion(payload, prepared.model)
     if prepared.kind == "completion":
         return inference.to_completion(payload, prepared.model)
-    return inference.to_embeddings(payload, prepared.model)
+    embeddings = inference.to_embeddings(payload, prepared.model)
+    return as_base64(embeddings) if prepared.encode_base64 else embeddings
 
 
 def _parse(prepared: Prepared, inference: Inference, reply: Reply) -> Any:
@@ -182,7 +184,7 @@ class _SyncRunner:
             return Stream(_mapped(transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
-                replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
+                replies = list(pool.map(transport.send, prepared.calls()))
             return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
         return _parse(prepared, self._inference, transport.send(prepared.call))
 
@@ -202,7 +204,7 @@ class _AsyncRunner:
             )
             return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
-            replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
+            replies = await asyncio.gather(*(transport.send(call) for call in prepared.calls()))
             return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
         return _parse(prepared, self._inference, await transport.send(prepared.call))
 
@@ -574,6 +576,9 @@ class _ClientBase:
         settings: Mapping[str, Any],
     ) -> tuple[ClientConfig, Platform]:
         cfg = _config(config, base_url, api_key, platform, settings)
+        # Chat, completion and embedding requests are built by LiteLLM: start importing it now, in
+        # the background, so the first request does not wait the seconds the import takes.
+        _litellm_loader.prefetch()
         if cfg.platform == "auto":
             cfg = cfg.model_copy(update={"platform": detect_platform(cfg)})
         return cfg, get_platform(cfg.platform)

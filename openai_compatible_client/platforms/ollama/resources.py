@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
 from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client.platforms.base import Endpoint
 from openai_compatible_client.platforms.common.messages import AsyncMessagesCreateOnly, MessagesCreateOnly
 from openai_compatible_client.platforms.common.responses import AsyncResponsesCreateOnly, ResponsesCreateOnly
 from openai_compatible_client.platforms.ollama.types import (
@@ -444,7 +445,15 @@ _DEPRECATION = (
 # Resources
 
 
-class Models(PlatformResource):
+class _ModelsEndpoints:
+    list = Endpoint(list_call, reply_parser(ListResponse))
+    info = Endpoint(show_call, reply_parser(ShowResponse))
+    copy = Endpoint(copy_call, _status)
+    delete = Endpoint(delete_call, _status)
+    running = Endpoint(ps_call, reply_parser(RunningResponse))
+
+
+class Models(_ModelsEndpoints, PlatformResource):
     """``client.models`` on Ollama: create, list, info, copy, delete, pull, push, running, load, unload."""
 
     resource = "models"
@@ -556,28 +565,6 @@ class Models(PlatformResource):
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
-    def list(self) -> ListResponse:
-        """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
-        return self._send(list_call(), reply_parser(ListResponse))
-
-    def info(
-        self, model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None
-    ) -> ShowResponse:
-        """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return self._send(
-            show_call(model, verbose=verbose, extra_body=extra_body), reply_parser(ShowResponse)
-        )
-
-    def copy(
-        self, source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None
-    ) -> StatusResponse:
-        """Copy a model under a new name (``POST /api/copy``)."""
-        return self._send(copy_call(source, destination, extra_body=extra_body), _status)
-
-    def delete(self, model: str, *, extra_body: Mapping[str, Any] | None = None) -> StatusResponse:
-        """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return self._send(delete_call(model, extra_body=extra_body), _status)
-
     @overload
     def pull(
         self,
@@ -657,10 +644,6 @@ class Models(PlatformResource):
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
-    def running(self) -> RunningResponse:
-        """The models loaded in memory (``GET /api/ps``)."""
-        return self._send(ps_call(), reply_parser(RunningResponse))
-
     def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
         """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
         return self._send(
@@ -672,7 +655,7 @@ class Models(PlatformResource):
         return self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
 
 
-class AsyncModels(AsyncPlatformResource):
+class AsyncModels(_ModelsEndpoints, AsyncPlatformResource):
     """``client.models`` on Ollama: create, list, info, copy, delete, pull, push, running, load, unload."""
 
     resource = "models"
@@ -784,28 +767,6 @@ class AsyncModels(AsyncPlatformResource):
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
-    async def list(self) -> ListResponse:
-        """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
-        return await self._send(list_call(), reply_parser(ListResponse))
-
-    async def info(
-        self, model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None
-    ) -> ShowResponse:
-        """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return await self._send(
-            show_call(model, verbose=verbose, extra_body=extra_body), reply_parser(ShowResponse)
-        )
-
-    async def copy(
-        self, source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None
-    ) -> StatusResponse:
-        """Copy a model under a new name (``POST /api/copy``)."""
-        return await self._send(copy_call(source, destination, extra_body=extra_body), _status)
-
-    async def delete(self, model: str, *, extra_body: Mapping[str, Any] | None = None) -> StatusResponse:
-        """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return await self._send(delete_call(model, extra_body=extra_body), _status)
-
     @overload
     async def pull(
         self,
@@ -885,10 +846,6 @@ class AsyncModels(AsyncPlatformResource):
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
-    async def running(self) -> RunningResponse:
-        """The models loaded in memory (``GET /api/ps``)."""
-        return await self._send(ps_call(), reply_parser(RunningResponse))
-
     async def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
         """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
         return await self._send(
@@ -900,14 +857,14 @@ class AsyncModels(AsyncPlatformResource):
         return await self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
 
 
-class Blobs(PlatformResource):
+class _BlobsEndpoints:
+    check = Endpoint(blob_check_call, _present)
+
+
+class Blobs(_BlobsEndpoints, PlatformResource):
     """``client.blobs``: the content-addressed files ``models.create(files=...)`` refers to."""
 
     resource = "blobs"
-
-    def check(self, digest: str) -> bool:
-        """Whether the server has the blob (``HEAD /api/blobs/<digest>``); the digest is checked first."""
-        return self._send(blob_check_call(digest), _present)
 
     def push(
         self,
@@ -941,14 +898,10 @@ class Blobs(PlatformResource):
             raise
 
 
-class AsyncBlobs(AsyncPlatformResource):
+class AsyncBlobs(_BlobsEndpoints, AsyncPlatformResource):
     """``client.blobs``: the content-addressed files ``models.create(files=...)`` refers to."""
 
     resource = "blobs"
-
-    async def check(self, digest: str) -> bool:
-        """Whether the server has the blob (``HEAD /api/blobs/<digest>``); the digest is checked first."""
-        return await self._send(blob_check_call(digest), _present)
 
     async def push(
         self,
@@ -983,28 +936,24 @@ class AsyncBlobs(AsyncPlatformResource):
             raise
 
 
-class Server(PlatformResource):
+class _ServerEndpoints:
+    version = Endpoint(version_call, reply_parser(VersionResponse))
+
+
+class Server(_ServerEndpoints, PlatformResource):
     """``client.version()`` / ``client.health()`` on Ollama."""
 
     resource = "server"
-
-    def version(self) -> VersionResponse:
-        """``GET /api/version``: ``r.version`` such as ``"0.33.0"``."""
-        return self._send(version_call(), reply_parser(VersionResponse))
 
     def health(self) -> bool:
         """``GET /`` (``Ollama is running``): True, or a typed error."""
         return self._send(health_call(PLATFORM, "/"), healthy)
 
 
-class AsyncServer(AsyncPlatformResource):
+class AsyncServer(_ServerEndpoints, AsyncPlatformResource):
     """``client.version()`` / ``client.health()`` on Ollama."""
 
     resource = "server"
-
-    async def version(self) -> VersionResponse:
-        """``GET /api/version``: ``r.version`` such as ``"0.33.0"``."""
-        return await self._send(version_call(), reply_parser(VersionResponse))
 
     async def health(self) -> bool:
         """``GET /`` (``Ollama is running``): True, or a typed error."""

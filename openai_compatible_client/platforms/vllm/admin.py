@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openai_compatible_client import errors as E
+from openai_compatible_client.platforms.base import Endpoint
 from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
 from openai_compatible_client.platforms.validation import reply_parser
 from openai_compatible_client.platforms.vllm.admin_types import (
@@ -31,12 +32,10 @@ from openai_compatible_client.platforms.vllm.admin_types import (
 from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [
-    "AdminMixin",
-    "AsyncAdminMixin",
+    "AdminEndpoints",
     "AsyncLoRA",
-    "AsyncTokenizerInfoMixin",
     "LoRA",
-    "TokenizerInfoMixin",
+    "TokenizerInfoEndpoints",
     "is_sleeping_call",
     "load_call",
     "lora_load_call",
@@ -112,7 +111,7 @@ def lora_unload_call(
 
 
 def tokenizer_info_call() -> Call:
-    """``GET /tokenizer_info``."""
+    """``GET /tokenizer_info`` (``--enable-tokenizer-info-endpoint``): ``r.tokenizer_class``..."""
     return Call(PLATFORM, "GET /tokenizer_info", "GET", "/tokenizer_info")
 
 
@@ -122,12 +121,12 @@ def ping_call() -> Call:
 
 
 def load_call() -> Call:
-    """``GET /load``."""
+    """``GET /load``: ``r.server_load``, requests in flight (``--enable-server-load-tracking``)."""
     return Call(PLATFORM, "GET /load", "GET", "/load")
 
 
 def metrics_call() -> Call:
-    """``GET /metrics`` (Prometheus text format)."""
+    """``GET /metrics``, parsed from the Prometheus text: ``m["vllm:num_requests_running"][0].value``."""
     return Call(
         PLATFORM, "GET /metrics", "GET", "/metrics", framing="bytes", headers={"Accept": "text/plain"}
     )
@@ -157,7 +156,7 @@ def wake_up_call(tags: Sequence[str] | None = None) -> Call:
 
 
 def is_sleeping_call() -> Call:
-    """``GET /is_sleeping``."""
+    """``GET /is_sleeping`` (dev mode): ``r.is_sleeping``."""
     return Call(PLATFORM, "GET /is_sleeping", "GET", "/is_sleeping")
 
 
@@ -213,151 +212,44 @@ def _true(_reply: Reply) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Resources
+# Resources (each endpoint defined once; the factory builds the sync and async methods)
 
 
-class LoRA(PlatformResource):
-    """``client.lora``: load and unload LoRA adapters at run time."""
-
-    resource = "lora"
-
-    def load(
-        self,
-        *,
-        lora_name: str,
-        lora_path: str,
-        load_inplace: bool | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-    ) -> str:
-        """Load an adapter; it is then usable as ``model=lora_name``. Returns the server's message.
-
-        Raises:
-            BadRequestError: the name is already loaded (pass ``load_inplace=True``) or is a base model.
-            NotFoundError: no adapter at ``lora_path`` (a path on the server's machine).
-        """
-        return self._send(
-            lora_load_call(
-                lora_name=lora_name,
-                lora_path=lora_path,
-                load_inplace=load_inplace,
-                extra_body=extra_body,
-                timeout=timeout,
-            ),
-            plain_text,
-        )
-
-    def unload(
-        self, *, lora_name: str, extra_body: Mapping[str, Any] | None = None, timeout: float | None = None
-    ) -> str:
-        """Unload an adapter (``NotFoundError`` if it is not loaded). Returns the server's message."""
-        return self._send(
-            lora_unload_call(lora_name=lora_name, extra_body=extra_body, timeout=timeout), plain_text
-        )
+class _LoRAEndpoints:
+    load = Endpoint(lora_load_call, plain_text)
+    unload = Endpoint(lora_unload_call, plain_text)
 
 
-class AsyncLoRA(AsyncPlatformResource):
-    """``client.lora``: load and unload LoRA adapters at run time."""
+class LoRA(_LoRAEndpoints, PlatformResource):
+    """``client.lora``: load an adapter (then usable as ``model=lora_name``) and unload it.
+
+    ``load`` raises ``BadRequestError`` for a name already loaded (pass ``load_inplace=True``) or
+    one of a base model, ``NotFoundError`` when no adapter is at ``lora_path`` (a path on the
+    server's machine); ``unload`` raises ``NotFoundError`` for a name that is not loaded. Both
+    return the server's plain-text message.
+    """
 
     resource = "lora"
 
-    async def load(
-        self,
-        *,
-        lora_name: str,
-        lora_path: str,
-        load_inplace: bool | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-        timeout: float | None = None,
-    ) -> str:
-        """Load an adapter; it is then usable as ``model=lora_name``. Returns the server's message."""
-        return await self._send(
-            lora_load_call(
-                lora_name=lora_name,
-                lora_path=lora_path,
-                load_inplace=load_inplace,
-                extra_body=extra_body,
-                timeout=timeout,
-            ),
-            plain_text,
-        )
 
-    async def unload(
-        self, *, lora_name: str, extra_body: Mapping[str, Any] | None = None, timeout: float | None = None
-    ) -> str:
-        """Unload an adapter (``NotFoundError`` if it is not loaded). Returns the server's message."""
-        return await self._send(
-            lora_unload_call(lora_name=lora_name, extra_body=extra_body, timeout=timeout), plain_text
-        )
+class AsyncLoRA(_LoRAEndpoints, AsyncPlatformResource):
+    """``client.lora`` (async): see :class:`LoRA`."""
+
+    resource = "lora"
 
 
-class AdminMixin(PlatformResource):
-    """The server-level admin calls of a sync vLLM client's ``server`` resource."""
+class AdminEndpoints:
+    """``ping``, ``load``, ``metrics`` and sleep mode, for the vLLM ``server`` resources."""
 
-    def ping(self) -> bool:
-        """``GET /ping``: True when the server answers 2xx; a typed error otherwise."""
-        return self._send(ping_call(), _true)
-
-    def load(self) -> ServerLoadResponse:
-        """``GET /load``: ``r.server_load``."""
-        return self._send(load_call(), reply_parser(ServerLoadResponse))
-
-    def metrics(self) -> Metrics:
-        """``GET /metrics``, parsed: ``m["vllm:num_requests_running"][0].value``."""
-        return self._send(metrics_call(), parse_metrics)
-
-    def sleep(self, level: int = 1) -> SleepResponse:
-        """``POST /sleep?level=`` (dev mode and ``--enable-sleep-mode``)."""
-        return self._send(sleep_call(level), reply_parser(SleepResponse))
-
-    def wake_up(self, tags: Sequence[str] | None = None) -> WakeUpResponse:
-        """``POST /wake_up`` (dev mode)."""
-        return self._send(wake_up_call(tags), reply_parser(WakeUpResponse))
-
-    def is_sleeping(self) -> IsSleepingResponse:
-        """``GET /is_sleeping`` (dev mode): ``r.is_sleeping``."""
-        return self._send(is_sleeping_call(), reply_parser(IsSleepingResponse))
+    ping = Endpoint(ping_call, _true)
+    load = Endpoint(load_call, reply_parser(ServerLoadResponse))
+    metrics = Endpoint(metrics_call, parse_metrics)
+    sleep = Endpoint(sleep_call, reply_parser(SleepResponse))
+    wake_up = Endpoint(wake_up_call, reply_parser(WakeUpResponse))
+    is_sleeping = Endpoint(is_sleeping_call, reply_parser(IsSleepingResponse))
 
 
-class AsyncAdminMixin(AsyncPlatformResource):
-    """The async twin of :class:`AdminMixin`."""
+class TokenizerInfoEndpoints:
+    """``tokenizer.info()`` for the vLLM ``tokenizer`` resources."""
 
-    async def ping(self) -> bool:
-        """``GET /ping``: True when the server answers 2xx; a typed error otherwise."""
-        return await self._send(ping_call(), _true)
-
-    async def load(self) -> ServerLoadResponse:
-        """``GET /load``: ``r.server_load``."""
-        return await self._send(load_call(), reply_parser(ServerLoadResponse))
-
-    async def metrics(self) -> Metrics:
-        """``GET /metrics``, parsed: ``m["vllm:num_requests_running"][0].value``."""
-        return await self._send(metrics_call(), parse_metrics)
-
-    async def sleep(self, level: int = 1) -> SleepResponse:
-        """``POST /sleep?level=`` (dev mode and ``--enable-sleep-mode``)."""
-        return await self._send(sleep_call(level), reply_parser(SleepResponse))
-
-    async def wake_up(self, tags: Sequence[str] | None = None) -> WakeUpResponse:
-        """``POST /wake_up`` (dev mode)."""
-        return await self._send(wake_up_call(tags), reply_parser(WakeUpResponse))
-
-    async def is_sleeping(self) -> IsSleepingResponse:
-        """``GET /is_sleeping`` (dev mode): ``r.is_sleeping``."""
-        return await self._send(is_sleeping_call(), reply_parser(IsSleepingResponse))
-
-
-class TokenizerInfoMixin(PlatformResource):
-    """``client.tokenizer.info()`` on a sync vLLM client."""
-
-    def info(self) -> TokenizerInfoResponse:
-        """``GET /tokenizer_info`` (``--enable-tokenizer-info-endpoint``): ``r.tokenizer_class``..."""
-        return self._send(tokenizer_info_call(), reply_parser(TokenizerInfoResponse))
-
-
-class AsyncTokenizerInfoMixin(AsyncPlatformResource):
-    """``client.tokenizer.info()`` on an async vLLM client."""
-
-    async def info(self) -> TokenizerInfoResponse:
-        """``GET /tokenizer_info`` (``--enable-tokenizer-info-endpoint``): ``r.tokenizer_class``..."""
-        return await self._send(tokenizer_info_call(), reply_parser(TokenizerInfoResponse))
+    info = Endpoint(tokenizer_info_call, reply_parser(TokenizerInfoResponse))

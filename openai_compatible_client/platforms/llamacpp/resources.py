@@ -1,7 +1,8 @@
 """llama-server's native routes as resources: tokenizer, server info, LoRA adapters, generation, rerank.
 
-Each method builds its call with a pure builder from :mod:`.endpoints` and sends it; the
-sync and async classes differ only in ``await``.
+Every endpoint is defined once, as an :class:`~openai_compatible_client.platforms.base.Endpoint`
+over its pure builder in :mod:`.endpoints`; the sync and async methods are built from it. Only
+the native completion and infill, whose return type follows ``stream=``, are written out twice.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any, Literal, TypeVar, overload
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from openai_compatible_client import errors as E
+from openai_compatible_client.platforms.base import Endpoint
 from openai_compatible_client.platforms.openai import resources as openai_style
 from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
-from openai_compatible_client.platforms.validation import reply_parser
-from openai_compatible_client.transport.http import Reply
+from openai_compatible_client.platforms.validation import item_parser, reply_parser
+from openai_compatible_client.transport.http import Call, Reply
 
 from . import endpoints as ep
 from .types import (
@@ -45,10 +47,11 @@ __all__ = [
     "Rerank",
     "Server",
     "Tokenizer",
+    "list_parser",
+    "parse_metrics",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-Messages = Sequence[Mapping[str, Any]]
 Headers = Mapping[str, str] | None
 Body = Mapping[str, Any] | None
 Prompt = str | Sequence[Any]
@@ -80,225 +83,81 @@ def parse_metrics(reply: Reply) -> Metrics:
     return Metrics.parse(reply.content.decode("utf-8", "replace"))
 
 
-class Tokenizer(PlatformResource):
+class _TokenizerEndpoints:
+    encode = Endpoint(ep.tokenize_call, reply_parser(TokenizeResponse))
+    decode = Endpoint(ep.detokenize_call, reply_parser(DetokenizeResponse))
+    apply_template = Endpoint(ep.apply_template_call, reply_parser(ApplyTemplateResponse))
+
+
+class Tokenizer(_TokenizerEndpoints, PlatformResource):
     """``client.tokenizer``: text to token ids and back, and the model's chat template."""
 
     resource = "tokenizer"
 
-    def encode(
-        self,
-        content: str,
-        *,
-        add_special: bool | None = None,
-        parse_special: bool | None = None,
-        with_pieces: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> TokenizeResponse:
-        """``POST /tokenize``: ``r.tokens`` (ids, or ``{id, piece}`` with ``with_pieces=True``)."""
-        call = ep.tokenize_call(
-            content,
-            add_special=add_special,
-            parse_special=parse_special,
-            with_pieces=with_pieces,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return self._send(call, reply_parser(TokenizeResponse))
 
-    def decode(
-        self, tokens: Sequence[int], *, extra_headers: Headers = None, timeout: float | None = None
-    ) -> DetokenizeResponse:
-        """``POST /detokenize``: ``r.content``."""
-        call = ep.detokenize_call(tokens, extra_headers=extra_headers, timeout=timeout)
-        return self._send(call, reply_parser(DetokenizeResponse))
-
-    def apply_template(
-        self,
-        messages: Messages,
-        *,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ApplyTemplateResponse:
-        """``POST /apply-template``: ``r.prompt``, the chat as the model's template renders it."""
-        call = ep.apply_template_call(
-            messages, extra_body=extra_body, extra_headers=extra_headers, timeout=timeout
-        )
-        return self._send(call, reply_parser(ApplyTemplateResponse))
-
-
-class AsyncTokenizer(AsyncPlatformResource):
+class AsyncTokenizer(_TokenizerEndpoints, AsyncPlatformResource):
     """``client.tokenizer``: text to token ids and back, and the model's chat template."""
 
     resource = "tokenizer"
 
-    async def encode(
-        self,
-        content: str,
-        *,
-        add_special: bool | None = None,
-        parse_special: bool | None = None,
-        with_pieces: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> TokenizeResponse:
-        """``POST /tokenize``: ``r.tokens`` (ids, or ``{id, piece}`` with ``with_pieces=True``)."""
-        call = ep.tokenize_call(
-            content,
-            add_special=add_special,
-            parse_special=parse_special,
-            with_pieces=with_pieces,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return await self._send(call, reply_parser(TokenizeResponse))
 
-    async def decode(
-        self, tokens: Sequence[int], *, extra_headers: Headers = None, timeout: float | None = None
-    ) -> DetokenizeResponse:
-        """``POST /detokenize``: ``r.content``."""
-        call = ep.detokenize_call(tokens, extra_headers=extra_headers, timeout=timeout)
-        return await self._send(call, reply_parser(DetokenizeResponse))
-
-    async def apply_template(
-        self,
-        messages: Messages,
-        *,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ApplyTemplateResponse:
-        """``POST /apply-template``: ``r.prompt``, the chat as the model's template renders it."""
-        call = ep.apply_template_call(
-            messages, extra_body=extra_body, extra_headers=extra_headers, timeout=timeout
-        )
-        return await self._send(call, reply_parser(ApplyTemplateResponse))
+class _ServerEndpoints:
+    props = Endpoint(ep.props_call, reply_parser(Props))
+    slots = Endpoint(ep.slots_call, list_parser(Slot))
+    metrics = Endpoint(ep.metrics_call, parse_metrics)
 
 
-class Server(openai_style.Server):
+class Server(_ServerEndpoints, openai_style.Server):
     """``client.server``: health, global properties, slots and Prometheus metrics."""
 
-    def props(self) -> Props:
-        """``GET /props``: default generation settings, ``total_slots``, model path, chat template."""
-        return self._send(ep.props_call(), reply_parser(Props))
 
-    def slots(self) -> builtins.list[Slot]:
-        """``GET /slots``: each slot's state and sampling parameters."""
-        return self._send(ep.slots_call(), list_parser(Slot))
-
-    def metrics(self) -> Metrics:
-        """``GET /metrics`` (``--metrics``): ``m["llamacpp:tokens_predicted_total"]``, ``m.text``."""
-        return self._send(ep.metrics_call(), parse_metrics)
-
-
-class AsyncServer(openai_style.AsyncServer):
+class AsyncServer(_ServerEndpoints, openai_style.AsyncServer):
     """``client.server``: health, global properties, slots and Prometheus metrics."""
 
-    async def props(self) -> Props:
-        """``GET /props``: default generation settings, ``total_slots``, model path, chat template."""
-        return await self._send(ep.props_call(), reply_parser(Props))
 
-    async def slots(self) -> builtins.list[Slot]:
-        """``GET /slots``: each slot's state and sampling parameters."""
-        return await self._send(ep.slots_call(), list_parser(Slot))
-
-    async def metrics(self) -> Metrics:
-        """``GET /metrics`` (``--metrics``): ``m["llamacpp:tokens_predicted_total"]``, ``m.text``."""
-        return await self._send(ep.metrics_call(), parse_metrics)
+class _LoraEndpoints:
+    list = Endpoint(ep.lora_adapters_call, list_parser(LoraAdapter))
+    set = Endpoint(ep.set_lora_adapters_call, reply_parser(Success))
 
 
-class LoraAdapters(PlatformResource):
+class LoraAdapters(_LoraEndpoints, PlatformResource):
     """``client.lora_adapters``: the adapters loaded with ``--lora`` and their global scales."""
 
     resource = "lora_adapters"
 
-    def list(self) -> builtins.list[LoraAdapter]:
-        """``GET /lora-adapters``."""
-        return self._send(ep.lora_adapters_call(), list_parser(LoraAdapter))
 
-    def set(self, adapters: Sequence[Mapping[str, Any]], *, timeout: float | None = None) -> Success:
-        """``POST /lora-adapters`` with ``[{"id": 0, "scale": 0.5}]``; adapters left out get scale 0."""
-        return self._send(ep.set_lora_adapters_call(adapters, timeout=timeout), reply_parser(Success))
-
-
-class AsyncLoraAdapters(AsyncPlatformResource):
+class AsyncLoraAdapters(_LoraEndpoints, AsyncPlatformResource):
     """``client.lora_adapters``: the adapters loaded with ``--lora`` and their global scales."""
 
     resource = "lora_adapters"
 
-    async def list(self) -> builtins.list[LoraAdapter]:
-        """``GET /lora-adapters``."""
-        return await self._send(ep.lora_adapters_call(), list_parser(LoraAdapter))
 
-    async def set(self, adapters: Sequence[Mapping[str, Any]], *, timeout: float | None = None) -> Success:
-        """``POST /lora-adapters`` with ``[{"id": 0, "scale": 0.5}]``; adapters left out get scale 0."""
-        return await self._send(ep.set_lora_adapters_call(adapters, timeout=timeout), reply_parser(Success))
+class _RerankEndpoints:
+    create = Endpoint(ep.reranking_call, reply_parser(RerankResponse))
 
 
-class Rerank(PlatformResource):
+class Rerank(_RerankEndpoints, PlatformResource):
     """``client.rerank``: order documents by relevance to a query (a reranker model and ``--reranking``)."""
 
     resource = "rerank"
 
-    def create(
-        self,
-        *,
-        query: str,
-        documents: Sequence[str],
-        model: str | None = None,
-        top_n: int | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> RerankResponse:
-        """``POST /reranking``: ``r.results`` (``index``, ``relevance_score``), best first."""
-        call = ep.reranking_call(
-            query,
-            documents,
-            model=model,
-            top_n=top_n,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return self._send(call, reply_parser(RerankResponse))
 
-
-class AsyncRerank(AsyncPlatformResource):
+class AsyncRerank(_RerankEndpoints, AsyncPlatformResource):
     """``client.rerank``: order documents by relevance to a query (a reranker model and ``--reranking``)."""
 
     resource = "rerank"
 
-    async def create(
-        self,
-        *,
-        query: str,
-        documents: Sequence[str],
-        model: str | None = None,
-        top_n: int | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> RerankResponse:
-        """``POST /reranking``: ``r.results`` (``index``, ``relevance_score``), best first."""
-        call = ep.reranking_call(
-            query,
-            documents,
-            model=model,
-            top_n=top_n,
-            extra_body=extra_body,
-            extra_headers=extra_headers,
-            timeout=timeout,
-        )
-        return await self._send(call, reply_parser(RerankResponse))
+
+class _NativeEndpoints:
+    embedding = Endpoint(ep.embedding_call, list_parser(NativeEmbedding))
+
+    _context: Any
+
+    def _completion_parse(self, call: Call) -> Callable[[Any], Completion]:
+        return item_parser(Completion, call, self._context.transport.url(call))
 
 
-class Native(PlatformResource):
+class Native(_NativeEndpoints, PlatformResource):
     """``client.native``: llama.cpp's own generation routes (``/completion``, ``/infill``, ``/embedding``)."""
 
     resource = "native"
@@ -312,12 +171,13 @@ class Native(PlatformResource):
     def completion(self, prompt: Prompt, *, stream: bool = False, **options: Any) -> Any:
         """``POST /completion``; ``stream=True`` gives the events (the last has ``stop=True``).
 
-        Options: ``n_predict``, ``stop``, ``temperature``, ``n_probs``, ``seed``, ``extra_body``
-        (any other llama.cpp sampling option), ``extra_headers``, ``timeout``.
+        Options are those of :func:`~openai_compatible_client.platforms.llamacpp.endpoints.completion_call`:
+        ``n_predict``, ``stop``, ``temperature``, ``n_probs``, ``seed``, ``extra_body`` (any other
+        llama.cpp sampling option), ``extra_headers``, ``timeout``.
         """
         call = ep.completion_call(prompt, stream=stream, **options)
         if stream:
-            return self._stream(call, self._items(Completion, call))
+            return self._stream(call, self._completion_parse(call))
         return self._send(call, reply_parser(Completion))
 
     @overload
@@ -331,21 +191,15 @@ class Native(PlatformResource):
     def infill(self, input_prefix: str, input_suffix: str, *, stream: bool = False, **options: Any) -> Any:
         """``POST /infill``: fill the gap between prefix and suffix (a model with FIM tokens).
 
-        Options: ``prompt``, ``input_extra``, and those of :meth:`completion`.
+        Options are those of :func:`~openai_compatible_client.platforms.llamacpp.endpoints.infill_call`.
         """
         call = ep.infill_call(input_prefix, input_suffix, stream=stream, **options)
         if stream:
-            return self._stream(call, self._items(Completion, call))
+            return self._stream(call, self._completion_parse(call))
         return self._send(call, reply_parser(Completion))
 
-    def embedding(
-        self, content: str | Sequence[str] | Sequence[int], **options: Any
-    ) -> builtins.list[NativeEmbedding]:
-        """The native ``POST /embedding``: one item per input, ``item.embedding`` a list of vectors."""
-        return self._send(ep.embedding_call(content, **options), list_parser(NativeEmbedding))
 
-
-class AsyncNative(AsyncPlatformResource):
+class AsyncNative(_NativeEndpoints, AsyncPlatformResource):
     """``client.native``: llama.cpp's own generation routes (``/completion``, ``/infill``, ``/embedding``)."""
 
     resource = "native"
@@ -359,10 +213,13 @@ class AsyncNative(AsyncPlatformResource):
         self, prompt: Prompt, *, stream: Literal[True], **options: Any
     ) -> AsyncIterator[Completion]: ...
     async def completion(self, prompt: Prompt, *, stream: bool = False, **options: Any) -> Any:
-        """``POST /completion``; ``stream=True`` gives the events (the last has ``stop=True``)."""
+        """``POST /completion``; ``stream=True`` gives the events (the last has ``stop=True``).
+
+        Options are those of :func:`~openai_compatible_client.platforms.llamacpp.endpoints.completion_call`.
+        """
         call = ep.completion_call(prompt, stream=stream, **options)
         if stream:
-            return await self._stream(call, self._items(Completion, call))
+            return await self._stream(call, self._completion_parse(call))
         return await self._send(call, reply_parser(Completion))
 
     @overload
@@ -376,17 +233,14 @@ class AsyncNative(AsyncPlatformResource):
     async def infill(
         self, input_prefix: str, input_suffix: str, *, stream: bool = False, **options: Any
     ) -> Any:
-        """``POST /infill``: fill the gap between prefix and suffix (a model with FIM tokens)."""
+        """``POST /infill``: fill the gap between prefix and suffix (a model with FIM tokens).
+
+        Options are those of :func:`~openai_compatible_client.platforms.llamacpp.endpoints.infill_call`.
+        """
         call = ep.infill_call(input_prefix, input_suffix, stream=stream, **options)
         if stream:
-            return await self._stream(call, self._items(Completion, call))
+            return await self._stream(call, self._completion_parse(call))
         return await self._send(call, reply_parser(Completion))
-
-    async def embedding(
-        self, content: str | Sequence[str] | Sequence[int], **options: Any
-    ) -> builtins.list[NativeEmbedding]:
-        """The native ``POST /embedding``: one item per input, ``item.embedding`` a list of vectors."""
-        return await self._send(ep.embedding_call(content, **options), list_parser(NativeEmbedding))
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {

@@ -158,3 +158,26 @@ def test_async_chat(real: Server) -> None:
         "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
         == blocking.choices[0].message.content
     )
+
+
+def test_generic_openai_platform_works_with_llama_server(real: Server) -> None:
+    """The generic ``platform="openai"`` entry (any OpenAI-compatible server) on the real llama-server."""
+    from openai_compatible_client import OpenAICompatibleClient
+
+    with OpenAICompatibleClient(base_url=real.v1, api_key="none", platform="openai") as generic:
+        chat = generic.chat.completions.create(model=real.model, messages=USER, max_tokens=4, temperature=0)
+        chunks = list(
+            generic.chat.completions.create(
+                model=real.model, messages=USER, max_tokens=4, temperature=0, stream=True
+            )
+        )
+        embedded = generic.embeddings.create(model=real.model, input="hello")
+        listed = generic.models.list()
+
+    assert isinstance(chat, ChatCompletion) and chat.choices[0].message.content
+    assert (
+        "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        == chat.choices[0].message.content
+    )
+    assert len(embedded.data[0].embedding) > 0
+    assert [m["id"] for m in listed["data"]] == [real.model]

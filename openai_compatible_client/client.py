@@ -22,13 +22,7 @@ from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.normalize import BadPayload, as_base64, merge_choices
 from openai_compatible_client.platforms import Platform, get_platform, platforms
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
-from openai_compatible_client.platforms.common import messages as common_messages
-from openai_compatible_client.platforms.common import responses as common_responses
-from openai_compatible_client.platforms.ollama import resources as ollama
-from openai_compatible_client.platforms.openai import resources as openai_style
 from openai_compatible_client.platforms.request import ChunkMapper, Inference
-from openai_compatible_client.platforms.vllm import admin as vllm_admin
-from openai_compatible_client.platforms.vllm import resources as vllm
 from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
 from openai_compatible_client.transport.http import AsyncTransport, Reply, Transport, TransportSettings
 from openai_compatible_client.transport.retry import RetryPolicy
@@ -38,6 +32,11 @@ if TYPE_CHECKING:
 
     from openai_compatible_client.integrations.litellm_router import AsyncRouterClient, RouterClient
     from openai_compatible_client.params import ChatParams, CompletionParams, EmbeddingParams
+    from openai_compatible_client.platforms.common import messages as common_messages
+    from openai_compatible_client.platforms.common import responses as common_responses
+    from openai_compatible_client.platforms.ollama import resources as ollama
+    from openai_compatible_client.platforms.vllm import admin as vllm_admin
+    from openai_compatible_client.platforms.vllm import resources as vllm
 
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
@@ -51,9 +50,6 @@ __all__ = [
 ]
 
 ItemT = TypeVar("ItemT")
-# ``client.models`` differs per platform: the OpenAI-style list (vLLM) or Ollama's model management.
-_ModelsT: Any = openai_style.Models
-_AsyncModelsT: Any = openai_style.AsyncModels
 
 
 # ---------------------------------------------------------------- pure result handling
@@ -545,9 +541,8 @@ class _Resource(Generic[SyncT, AsyncT]):
     ``UnsupportedEndpointError`` before any I/O.
     """
 
-    def __init__(self, name: str, sync: type[SyncT], async_: type[AsyncT]) -> None:
+    def __init__(self, name: str, summary: str) -> None:
         self._name = name
-        summary = (sync.__doc__ or name).strip().splitlines()[0]
         self.__doc__ = f"``client.{name}``: {summary} (``UnsupportedEndpointError`` where it is missing)."
 
     @overload
@@ -601,7 +596,7 @@ class _ClientBase:
     def _resource(self, name: str) -> Any:
         cache: dict[str, Any] = self.__dict__.setdefault("_resources", {})
         if name not in cache:
-            classes = self._context.platform.resources.get(name)
+            classes = self._context.platform.resource_table().get(name)
             if classes is None:
                 cache[name] = Unavailable(name, self.platform)
             else:
@@ -610,22 +605,30 @@ class _ClientBase:
 
     _twin = 0
 
-    models = _Resource("models", _ModelsT, _AsyncModelsT)
-    tokenizer = _Resource("tokenizer", vllm.Tokenizer, vllm.AsyncTokenizer)
-    pooling = _Resource("pooling", vllm.Pooling, vllm.AsyncPooling)
-    classification = _Resource("classification", vllm.Classification, vllm.AsyncClassification)
-    score = _Resource("score", vllm.Score, vllm.AsyncScore)
-    rerank = _Resource("rerank", vllm.Rerank, vllm.AsyncRerank)
-    audio = _Resource("audio", vllm.Audio, vllm.AsyncAudio)
-    blobs = _Resource("blobs", ollama.Blobs, ollama.AsyncBlobs)
-    responses = _Resource("responses", common_responses.Responses, common_responses.AsyncResponses)
-    messages = _Resource("messages", common_messages.Messages, common_messages.AsyncMessages)
-    lora = _Resource("lora", vllm_admin.LoRA, vllm_admin.AsyncLoRA)
+    # The classes are named for type checkers only (the resources load on first use).
+    # ``models`` differs per platform (the OpenAI-style list, Ollama's model management): Any.
+    models: _Resource[Any, Any] = _Resource("models", "the served models")
+    tokenizer: _Resource[vllm.Tokenizer, vllm.AsyncTokenizer] = _Resource("tokenizer", "vLLM's tokenizer")
+    pooling: _Resource[vllm.Pooling, vllm.AsyncPooling] = _Resource("pooling", "vLLM's pooling")
+    classification: _Resource[vllm.Classification, vllm.AsyncClassification] = _Resource(
+        "classification", "vLLM's classification"
+    )
+    score: _Resource[vllm.Score, vllm.AsyncScore] = _Resource("score", "vLLM's score")
+    rerank: _Resource[vllm.Rerank, vllm.AsyncRerank] = _Resource("rerank", "vLLM's rerank")
+    audio: _Resource[vllm.Audio, vllm.AsyncAudio] = _Resource("audio", "vLLM's audio")
+    blobs: _Resource[ollama.Blobs, ollama.AsyncBlobs] = _Resource("blobs", "Ollama's blobs")
+    responses: _Resource[common_responses.Responses, common_responses.AsyncResponses] = _Resource(
+        "responses", "the Responses API"
+    )
+    messages: _Resource[common_messages.Messages, common_messages.AsyncMessages] = _Resource(
+        "messages", "Anthropic's Messages API"
+    )
+    lora: _Resource[vllm_admin.LoRA, vllm_admin.AsyncLoRA] = _Resource("lora", "vLLM's LoRA adapters")
 
     if not TYPE_CHECKING:  # other platforms' resources by name (static checkers stay strict)
 
         def __getattr__(self, name: str) -> Any:
-            if name.startswith("_") or not any(name in entry.resources for entry in platforms()):
+            if name.startswith("_") or not any(name in entry.resource_table() for entry in platforms()):
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             return self._resource(name)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,7 +44,8 @@ class Platform:
             transformation, answer mapping); ``OPENAI_STYLE`` from
             ``platforms.openai.inference`` for a plain OpenAI-style server.
         probe: How ``platform="auto"`` recognises the server (``None``: never auto-detected).
-        resources: The platform-only resources, ``{name: (SyncClass, AsyncClass)}``.
+        resources: The platform-only resources, ``{name: (SyncClass, AsyncClass)}``, or a function
+            returning that table (so that a package's resources load on first use).
         unsupported: OpenAI parameters this platform cannot honour, with the reason.
         conditional: Parameters that matter only when set to a non-default value.
         hints: The fix hint shown in an error message, per HTTP status.
@@ -62,7 +63,7 @@ class Platform:
     embedding_provider: str
     inference: Inference
     probe: Probe | None = None
-    resources: ResourceTable = field(default_factory=dict)
+    resources: ResourceTable | Callable[[], ResourceTable] = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
     conditional: frozenset[str] = frozenset()
     hints: Mapping[int, str] = field(default_factory=dict)
@@ -71,6 +72,10 @@ class Platform:
     router_prefix: str | None = None
     router_aliases: tuple[str, ...] = ()
     builtin: bool = False
+
+    def resource_table(self) -> ResourceTable:
+        """The platform-only resources, ``{name: (SyncClass, AsyncClass)}``."""
+        return self.resources() if callable(self.resources) else self.resources
 
     @property
     def providers(self) -> tuple[str, ...]:

@@ -61,4 +61,4 @@ def get_platform(name: str) -> Platform:
 
 def platforms_with(resource: str) -> tuple[str, ...]:
     """The platforms that have a platform-only resource (for UnsupportedEndpointError)."""
-    return tuple(p.name for p in _REGISTRY.values() if resource in p.resources)
+    return tuple(p.name for p in _REGISTRY.values() if resource in p.resource_table())

@@ -49,4 +49,4 @@ def test_every_entry_names_its_providers_and_resources() -> None:
     for name in platform_names():
         entry = get_platform(name)
         assert entry.chat_provider and entry.completion_provider and entry.embedding_provider
-        assert "server" in entry.resources and "models" in entry.resources
+        assert "server" in entry.resource_table() and "models" in entry.resource_table()

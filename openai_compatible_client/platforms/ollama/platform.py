@@ -1,10 +1,17 @@
 """Ollama's registry entry: its providers, inference rules, probe, hints, resources."""
 
-from openai_compatible_client.platforms.entry import Platform, Probe
+from openai_compatible_client.platforms.entry import Platform, Probe, ResourceTable
 from openai_compatible_client.platforms.ollama.inference import OLLAMA, UNSUPPORTED
-from openai_compatible_client.platforms.ollama.resources import RESOURCES
 
 __all__ = ["PLATFORM"]
+
+
+def _resources() -> ResourceTable:
+    # Loaded on first use: importing the client does not import every platform's resources.
+    from openai_compatible_client.platforms.ollama.resources import RESOURCES
+
+    return RESOURCES
+
 
 PLATFORM = Platform(
     name="ollama",
@@ -13,7 +20,7 @@ PLATFORM = Platform(
     embedding_provider="ollama",
     inference=OLLAMA,
     probe=Probe("/api/version", order=10),
-    resources=RESOURCES,
+    resources=_resources,
     unsupported=UNSUPPORTED,
     hints={
         404: "pull the model first (client.models.pull(name)) or check client.models.list()",

@@ -9,11 +9,18 @@ LiteLLM's Router cannot route ``openai_like``: Router deployments use ``openai/`
 server's ``api_base`` (LiteLLM's documented route to any OpenAI-compatible server).
 """
 
-from openai_compatible_client.platforms.entry import Platform
+from openai_compatible_client.platforms.entry import Platform, ResourceTable
 from openai_compatible_client.platforms.openai.inference import GENERIC
-from openai_compatible_client.platforms.openai.resources import RESOURCES
 
 __all__ = ["PLATFORM"]
+
+
+def _resources() -> ResourceTable:
+    # Loaded on first use: importing the client does not import every platform's resources.
+    from openai_compatible_client.platforms.openai.resources import RESOURCES
+
+    return RESOURCES
+
 
 PLATFORM = Platform(
     name="openai",
@@ -21,7 +28,7 @@ PLATFORM = Platform(
     completion_provider="openai_like",
     embedding_provider="openai_like",
     inference=GENERIC,
-    resources=RESOURCES,
+    resources=_resources,
     hints={
         404: "use a model name the server serves (client.models.list()) or check the base URL",
         401: "pass the server's API key as api_key=",

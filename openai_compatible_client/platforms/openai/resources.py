@@ -54,7 +54,7 @@ def platforms_with_method(resource: str, method: str) -> tuple[str, ...]:
         return ()
     found = []
     for entry in platforms():
-        classes = entry.resources.get(resource)
+        classes = entry.resource_table().get(resource)
         if classes is not None and callable(getattr(classes[0], method, None)):
             found.append(entry.name)
     return tuple(found)

@@ -1,10 +1,17 @@
 """vLLM's registry entry: its providers, inference rules, probe, hints, resources."""
 
-from openai_compatible_client.platforms.entry import Platform, Probe
+from openai_compatible_client.platforms.entry import Platform, Probe, ResourceTable
 from openai_compatible_client.platforms.vllm.inference import CONDITIONAL, UNSUPPORTED, VLLM
-from openai_compatible_client.platforms.vllm.resources import RESOURCES
 
 __all__ = ["PLATFORM"]
+
+
+def _resources() -> ResourceTable:
+    # Loaded on first use: importing the client does not import every platform's resources.
+    from openai_compatible_client.platforms.vllm.resources import RESOURCES
+
+    return RESOURCES
+
 
 PLATFORM = Platform(
     name="vllm",
@@ -13,7 +20,7 @@ PLATFORM = Platform(
     embedding_provider="hosted_vllm",
     inference=VLLM,
     probe=Probe("/version"),
-    resources=RESOURCES,
+    resources=_resources,
     unsupported=UNSUPPORTED,
     conditional=CONDITIONAL,
     hints={

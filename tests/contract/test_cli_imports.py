@@ -73,6 +73,7 @@ def connection(server: RunningServer) -> list[str]:
     return ["--base-url", server.base_url + suffix, "--platform", server.platform]
 
 
+@pytest.mark.timeout(600)  # some 30 commands and one LiteLLM import in a subprocess: slow on a loaded machine
 def test_commands_without_inference_never_import_litellm(ollama: RunningServer, vllm: RunningServer) -> None:
     on_ollama = [
         ["list"],
@@ -120,6 +121,7 @@ def test_commands_without_inference_never_import_litellm(ollama: RunningServer, 
 OCC_IMPORTTIME = [sys.executable, "-X", "importtime", "-m", "openai_compatible_client.cli"]
 
 
+@pytest.mark.timeout(600)
 def test_importtime_shows_no_litellm_for_models_list_and_serve(ollama: RunningServer) -> None:
     listing = subprocess.run(
         [*OCC_IMPORTTIME, "models", "list", *connection(ollama)],

@@ -291,11 +291,8 @@ def test_vllm_only_methods_are_refused_without_a_request(mode: str, ollama: Runn
     ):
         with pytest.raises(E.UnsupportedEndpointError) as info:
             call(mode, ollama, path, **kwargs)
-        assert (info.value.method, info.value.platform, info.value.available_on) == (
-            path,
-            "ollama",
-            ("vllm",),
-        )
+        assert (info.value.method, info.value.platform) == (path, "ollama")
+        assert "vllm" in info.value.available_on  # llama.cpp's server has some of them too
         assert path in str(info.value) and "'ollama'" in str(info.value) and "vllm" in str(info.value)
     assert ollama.requests() == []
 

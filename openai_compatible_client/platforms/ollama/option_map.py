@@ -165,6 +165,14 @@ def think_from_effort(method: str, effort: Any) -> bool | str:
     return think
 
 
+def _count(method: str, name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidRequestError(
+            f"{method}: {name} must be a whole number in [0, 20] on ollama, not {value!r}"
+        )
+    return value
+
+
 def logprob_fields(method: str, kind: str, given: dict[str, Any]) -> dict[str, Any]:
     """Pop ``logprobs``/``top_logprobs`` from ``given``; return Ollama's top-level fields for them.
 
@@ -173,11 +181,15 @@ def logprob_fields(method: str, kind: str, given: dict[str, Any]) -> dict[str, A
     logprobs = given.pop("logprobs", None)
     top = given.pop("top_logprobs", None)
     if kind == "completion":
-        return {} if logprobs is None else {"logprobs": True, "top_logprobs": int(logprobs)}
+        return (
+            {}
+            if logprobs is None
+            else {"logprobs": True, "top_logprobs": _count(method, "logprobs", logprobs)}
+        )
     if top is not None and not logprobs:
         raise InvalidRequestError(f"{method}: top_logprobs needs logprobs=True")
-    if top is not None and top < 0:
-        raise InvalidRequestError(f"{method}: top_logprobs must be in [0, 20] on ollama")
+    if top is not None:
+        _count(method, "top_logprobs", top)
     fields: dict[str, Any] = {"logprobs": True} if logprobs else {}
     if logprobs and top:
         fields["top_logprobs"] = top

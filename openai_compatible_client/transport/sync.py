@@ -36,43 +36,59 @@ from openai_compatible_client.transport.call import Call, Reply, TransportSettin
 __all__ = ["Transport"]
 
 
+class _Watch:
+    """One watched socket: shut down at ``at`` unless cancelled first."""
+
+    __slots__ = ("at", "deadline", "fired", "sock")
+
+    def __init__(self, deadline: Deadline, sock: socket.socket) -> None:
+        self.at = deadline.at
+        self.deadline = deadline
+        self.sock: socket.socket | None = sock
+        self.fired = False
+
+
 class _Watchdog:
     """One daemon thread that shuts down the socket of any attempt past its deadline."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[list[Any]] = []  # [at, seq, socket | None, deadline]
+        self._heap: list[tuple[float, int, _Watch]] = []
         self._seq = itertools.count()
         self._cancelled = 0
         self._thread: threading.Thread | None = None
 
-    def watch(self, deadline: Deadline, sock: socket.socket) -> list[Any]:
-        entry = [deadline.at, next(self._seq), sock, deadline]
+    def watch(self, deadline: Deadline, sock: socket.socket) -> _Watch:
+        watch = _Watch(deadline, sock)
         with self._cond:
-            heapq.heappush(self._heap, entry)
+            heapq.heappush(self._heap, (watch.at, next(self._seq), watch))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="occ-deadline-watchdog", daemon=True)
                 self._thread.start()
-            if self._heap[0] is entry:
+            if self._heap[0][2] is watch:
                 self._cond.notify()
-        return entry
+        return watch
 
-    def cancel(self, entry: list[Any]) -> None:
-        # Under the lock: once this returns, the watchdog cannot shut this socket any more.
+    def cancel(self, watch: _Watch) -> bool:
+        """Stop watching; ``True`` if the watchdog had already shut the socket.
+
+        Under the lock: once this returns, the watchdog cannot shut this socket any more.
+        """
         with self._cond:
-            if entry[2] is None:
-                return
-            entry[2] = None
+            if watch.sock is None:
+                return watch.fired
+            watch.sock = None
             self._cancelled += 1
             if self._cancelled > 64 and self._cancelled * 2 > len(self._heap):
-                self._heap = [e for e in self._heap if e[2] is not None]
+                self._heap = [item for item in self._heap if item[2].sock is not None]
                 heapq.heapify(self._heap)
                 self._cancelled = 0
+            return False
 
     def _run(self) -> None:
         with self._cond:
             while True:
-                while self._heap and self._heap[0][2] is None:
+                while self._heap and self._heap[0][2].sock is None:
                     heapq.heappop(self._heap)
                     self._cancelled = max(0, self._cancelled - 1)
                 if not self._heap:
@@ -82,38 +98,61 @@ class _Watchdog:
                 if wait > 0:
                     self._cond.wait(wait)
                     continue
-                _at, _seq, sock, deadline = heapq.heappop(self._heap)
-                deadline.fired = True
+                watch = heapq.heappop(self._heap)[2]
+                sock, watch.sock = watch.sock, None
+                watch.fired = watch.deadline.fired = True
                 with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
 
 
 _WATCHDOG = _Watchdog()
-_ATTEMPT = threading.local()  # .deadline: the calling thread's attempt; .entry: its watchdog entry
+_ATTEMPT = threading.local()  # .deadline: the calling thread's attempt; .watch: (connection, _Watch)
 
 
-def _arm(sock: socket.socket | None) -> None:
+def _watch_connection(conn: Any, deadline: Deadline) -> _Watch | None:
+    """Watch ``conn``'s socket until ``deadline``; the watch stays with the connection, so the
+    pool ends it before the connection can serve anyone else (see ``_put_conn``)."""
+    if conn.sock is None:
+        return None
+    watch = _WATCHDOG.watch(deadline, conn.sock)
+    conn.occ_watch = watch
+    return watch
+
+
+def _unwatch(conn: Any, watch: _Watch | None) -> None:
+    """End one's own watch (never a later holder's) and drop a connection the watchdog cut."""
+    if watch is None:
+        return
+    attached = getattr(conn, "occ_watch", None) is watch
+    fired = _WATCHDOG.cancel(watch)
+    if attached:  # else the pool already ended it, and the connection may serve someone else now
+        conn.occ_watch = None
+        if fired:
+            conn.close()
+
+
+def _arm(conn: Any) -> None:
     """Called as a request's answer is awaited: start its deadline and watch its socket."""
     deadline: Deadline | None = getattr(_ATTEMPT, "deadline", None)
-    if deadline is None or sock is None:
+    if deadline is None:
         return
     _disarm()
     deadline.restart()
-    _ATTEMPT.entry = _WATCHDOG.watch(deadline, sock)
+    _ATTEMPT.watch = (conn, _watch_connection(conn, deadline))
 
 
 def _disarm() -> None:
-    entry = getattr(_ATTEMPT, "entry", None)
-    if entry is not None:
-        _WATCHDOG.cancel(entry)
-        _ATTEMPT.entry = None
+    held = getattr(_ATTEMPT, "watch", None)
+    if held is not None:
+        _ATTEMPT.watch = None
+        _unwatch(*held)
 
 
 class _WatchedMixin:
     sock: socket.socket | None
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
-        _arm(self.sock)
+        _arm(self)
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
@@ -137,11 +176,20 @@ class _HTTPSConnection(_WatchedMixin, HTTPSConnection):
     response_class = _Response
 
 
-class _HTTPPool(HTTPConnectionPool):
+class _ReleasingMixin:
+    def _put_conn(self, conn: Any) -> None:
+        # A connection goes back to the pool only unwatched, and only if the watchdog spared it.
+        watch = getattr(conn, "occ_watch", None)
+        if watch is not None:
+            _unwatch(conn, watch)
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _HTTPPool(_ReleasingMixin, HTTPConnectionPool):
     ConnectionCls = _HTTPConnection
 
 
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(_ReleasingMixin, HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
@@ -351,19 +399,17 @@ def _drain(response: requests.Response) -> None:
     A body that ends lets the connection go back to the pool; a server that keeps it open past
     the marker costs at most :data:`DRAIN_SECONDS` (the connection is then closed).
     """
-    connection = getattr(response.raw, "connection", None)
-    sock = getattr(connection, "sock", None)
-    if sock is None:
+    conn = getattr(response.raw, "connection", None)
+    if conn is None:
         return
-    deadline = Deadline(DRAIN_SECONDS)
-    entry = _WATCHDOG.watch(deadline, sock)
+    watch = _watch_connection(conn, Deadline(DRAIN_SECONDS))
     try:
         drained = 0
         for chunk in _raw_chunks(response):
             drained += len(chunk)
-            if drained > DRAIN_BYTES or deadline.fired:
+            if drained > DRAIN_BYTES:
                 return
     except (*_READ_FAILURES, ValueError):
         return
     finally:
-        _WATCHDOG.cancel(entry)
+        _unwatch(conn, watch)

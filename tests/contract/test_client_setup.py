@@ -90,7 +90,7 @@ def test_module_entry_point_and_console_script() -> None:
         [sys.executable, "-m", "openai_compatible_client", "--help"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a hang guard: a cold start imports LiteLLM, slow on a loaded machine
         check=True,
     ).stdout
     for command in ("chat", "complete", "embed", "serve", "tour"):
@@ -114,7 +114,7 @@ def test_cli_chat_streams_against_the_server(vllm: RunningServer) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a hang guard: a cold start imports LiteLLM, slow on a loaded machine
         check=True,
     )
     assert result.stdout.strip() == "You said: hi from the cli"
@@ -137,7 +137,7 @@ def test_cli_reports_errors_in_one_line(vllm: RunningServer) -> None:
         ],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,  # a hang guard: a cold start imports LiteLLM, slow on a loaded machine
     )
     assert result.returncode == 1
     assert result.stderr.startswith("occ: NotFoundError: vllm POST /v1/completions -> 404")

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
+import openai
+
 from openai_compatible_client.errors import InvalidRequestError
 
 __all__ = [
@@ -296,6 +298,20 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
 }
 
 
+_SENTINELS = (openai.NotGiven, openai.Omit)
+
+
+def not_given(value: Any) -> bool:
+    """True for ``None`` and the OpenAI SDK's "not given" sentinels (``NOT_GIVEN``, ``omit``).
+
+    Code written for the SDK (the Agents SDK, for one) passes them for every unset argument.
+
+    >>> [not_given(v) for v in (None, openai.NOT_GIVEN, openai.omit, 0, False)]
+    [True, True, True, False, False]
+    """
+    return value is None or isinstance(value, _SENTINELS)
+
+
 def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str]) -> dict[str, Any]:
     """Validate keyword arguments; return those that are set (``None`` means "not given").
 
@@ -310,7 +326,7 @@ def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str
     for name, value in params.items():
         if name not in accepted:
             raise InvalidRequestError(f"{method}() got an unexpected keyword argument {name!r}")
-        if value is None:
+        if not_given(value):
             continue
         check = _CHECKS.get(name)
         problem = check(value) if check is not None else None

@@ -16,7 +16,13 @@ from typing import Any
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.messages import prepare_messages, validate_tools
-from openai_compatible_client.params import CHAT_PARAMS, COMPLETION_PARAMS, EMBEDDING_PARAMS, check_params
+from openai_compatible_client.params import (
+    CHAT_PARAMS,
+    COMPLETION_PARAMS,
+    EMBEDDING_PARAMS,
+    check_params,
+    not_given,
+)
 from openai_compatible_client.platforms import Platform
 from openai_compatible_client.platforms.request import Prepared, Request, load_litellm
 
@@ -42,7 +48,7 @@ def _stream_flags(given: dict[str, Any], stream: bool, method: str) -> bool:
 
 
 def _check_stream(stream: Any, method: str) -> bool:
-    if stream is None:
+    if not_given(stream):
         return False
     if not isinstance(stream, bool):
         raise InvalidRequestError(f"{method}: stream must be true or false")

@@ -48,3 +48,31 @@ def test_one_agent_turn_through_the_responses_api(
     assert request["json"]["model"] == model
     assert request["json"]["instructions"] == "Answer in one short sentence."
     assert request["json"]["input"] == [{"content": "What is 2+2?", "role": "user"}]
+
+
+@pytest.mark.parametrize("platform", ["vllm", "ollama"])
+def test_one_agent_turn_through_chat_completions(
+    platform: str, vllm: RunningServer, ollama: RunningServer
+) -> None:
+    """The Agents SDK's chat-completions model passes NOT_GIVEN/omit for every unset argument."""
+    from openai_compatible_client import AsyncOpenAICompatibleClient
+
+    agents.set_tracing_disabled(True)
+    server, model = (vllm, VLLM_MODEL) if platform == "vllm" else (ollama, OLLAMA_MODEL)
+    base = server.base_url + ("/v1" if platform == "vllm" else "")
+    path = "/v1/chat/completions" if platform == "vllm" else "/api/chat"
+
+    async def run() -> str:
+        async with AsyncOpenAICompatibleClient(base_url=base, platform=platform, max_retries=0) as client:
+            agent = agents.Agent(
+                name="assistant",
+                instructions="Answer in one short sentence.",
+                model=agents.OpenAIChatCompletionsModel(model=model, openai_client=client),  # type: ignore[arg-type]
+            )
+            result = await agents.Runner.run(agent, "What is 2+2?")
+            return str(result.final_output)
+
+    assert asyncio.run(run()) == "You said: What is 2+2?"
+    (request,) = [r for r in server.requests() if r["path"] == path]
+    assert request["json"]["model"] == model
+    assert request["json"]["messages"][0] == {"role": "system", "content": "Answer in one short sentence."}

@@ -16,12 +16,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, overload
 
-import openai
 from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter, ValidationError
 
 from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
+from openai_compatible_client.params import not_given
 from openai_compatible_client.platforms.common.policy import apply_policy
 from openai_compatible_client.platforms.common.streaming import AsyncEventStream, EventStream, StreamEnd
 from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
@@ -138,8 +138,8 @@ def create_call(config: ClientConfig, platform: str, stream: bool | None, params
     """
     # The OpenAI SDK's "not given" sentinels (NOT_GIVEN, omit) mean the argument was not passed;
     # callers written for the SDK (the Agents SDK, for one) pass them for every unset field.
-    params = {k: v for k, v in params.items() if not isinstance(v, (openai.NotGiven, openai.Omit))}
-    if isinstance(stream, (openai.NotGiven, openai.Omit)):
+    params = {k: v for k, v in params.items() if not not_given(v)}
+    if not_given(stream):
         stream = None
     given = {k: v for k, v in params.items() if k not in _WIRE}
     unknown = sorted(set(given) - set(ResponseCreateParams.__annotations__))

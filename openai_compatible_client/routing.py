@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from openai_compatible_client._logging import quiet_litellm
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.messages import prepare_messages, validate_tools
@@ -73,7 +74,10 @@ def load_litellm() -> Any:
 @functools.cache
 def _load_litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    quiet_litellm()
     import litellm
+
+    quiet_litellm()
 
     litellm.suppress_debug_info = True
     # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed

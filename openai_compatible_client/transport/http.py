@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 import socket
 import ssl
 import time
@@ -26,10 +27,20 @@ from requests.adapters import HTTPAdapter
 
 from openai_compatible_client import __version__
 from openai_compatible_client import errors as E
+from openai_compatible_client._logging import logger as _log
 from openai_compatible_client.transport.retry import RetryPolicy
 from openai_compatible_client.transport.streams import StreamReader, Terminator
 
-__all__ = ["AsyncTransport", "Call", "Reply", "Transport", "TransportSettings", "encode_json"]
+__all__ = [
+    "AsyncItemStream",
+    "AsyncTransport",
+    "Call",
+    "ItemStream",
+    "Reply",
+    "Transport",
+    "TransportSettings",
+    "encode_json",
+]
 
 Framing = Literal["json", "ndjson", "sse", "bytes", "none"]
 BodyFactory = Callable[[], Iterable[bytes]]
@@ -115,6 +126,11 @@ class TransportSettings:
     request_id_header: bool = False
     verify_tls: bool | str = True
     pool_maxsize: int = 10
+    default_query: Mapping[str, str] = field(default_factory=dict)
+    proxy: str | None = None
+    """The proxy for every request (the client reads the environment as the SDK does)."""
+    http_client: Any = None
+    """The user's ``requests.Session`` (sync) or ``httpx.AsyncClient`` (async) to send with."""
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else None
@@ -170,6 +186,31 @@ class _Base:
         if call.body_factory is not None:
             return call.body_factory()
         return call.content
+
+    def params(self, call: Call) -> Mapping[str, str] | None:
+        """Query parameters: the client's defaults, then the call's own."""
+        if not self.settings.default_query:
+            return call.params
+        return {**self.settings.default_query, **(call.params or {})}
+
+    def retry_or_raise(self, call: Call, url: str, attempt: int, failure: _Retryable) -> float:
+        """Seconds to wait before the next attempt (logged), or raise the failure's error."""
+        wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+        if wait is None:
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug("%s %s: not retried (%s)", call.method, url, _what(failure.error))
+            raise failure.error from failure.cause
+        if _log.isEnabledFor(logging.INFO):
+            _log.info(
+                "%s %s: retrying in %.2f s (retry %d of %d) after %s",
+                call.method,
+                url,
+                wait,
+                attempt + 1,
+                self.settings.retry.max_retries,
+                _what(failure.error),
+            )
+        return wait
 
     def read_timeout(self, call: Call) -> float:
         return call.timeout if call.timeout is not None else self.settings.timeout
@@ -242,12 +283,17 @@ class Transport(_Base):
 
     def __init__(self, settings: TransportSettings) -> None:
         super().__init__(settings)
+        if settings.http_client is not None:
+            self._session: requests.Session = settings.http_client
+            return
         session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_maxsize, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.verify = settings.verify_tls
         session.trust_env = False
+        if settings.proxy:
+            session.proxies = {"http": settings.proxy, "https": settings.proxy}
         self._session = session
 
     def close(self) -> None:
@@ -265,7 +311,8 @@ class Transport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
-            deadline = time.monotonic() + self.read_timeout(call)
+            started = time.monotonic()
+            deadline = started + self.read_timeout(call)
             try:
                 response = self._open(call, url, stream=True)
                 try:
@@ -273,12 +320,11 @@ class Transport(_Base):
                 finally:
                     response.close()
             except _Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                time.sleep(wait)
+                time.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
+            if _log.isEnabledFor(logging.DEBUG):
+                _log_reply(call, url, response.status_code, started)
             return Reply(response.status_code, response.headers, content, call, url)
 
     def stream(self, call: Call) -> Iterator[Any]:
@@ -286,17 +332,17 @@ class Transport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
                 response = self._open(call, url, stream=True)
             except _Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                time.sleep(wait)
+                time.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
             break
-        return self._iterate(call, url, response)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log_reply(call, url, response.status_code, started)
+        return ItemStream(self._iterate(call, url, response), response.status_code, response.headers)
 
     def _iterate(self, call: Call, url: str, response: requests.Response) -> Iterator[Any]:
         reader = self.reader(call, url)
@@ -322,13 +368,15 @@ class Transport(_Base):
 
     def _open(self, call: Call, url: str, *, stream: bool) -> requests.Response:
         body = self.body(call)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("request: %s %s", call.method, url)
         try:
             response = self._session.request(
                 call.method,
                 url,
                 data=body if call.files is None else call.data,
                 files=call.files,
-                params=call.params,
+                params=self.params(call),
                 headers=self.headers(call),
                 timeout=(self.settings.connect_timeout, self.read_timeout(call)),
                 stream=stream,
@@ -408,9 +456,13 @@ class AsyncTransport(_Base):
 
     def __init__(self, settings: TransportSettings) -> None:
         super().__init__(settings)
+        if settings.http_client is not None:
+            self._client: httpx.AsyncClient = settings.http_client
+            return
         self._client = httpx.AsyncClient(
             verify=_ssl_context(settings.verify_tls),
             trust_env=False,
+            proxy=settings.proxy,
             follow_redirects=True,
             limits=httpx.Limits(
                 max_connections=max(settings.pool_maxsize, 100),
@@ -427,7 +479,8 @@ class AsyncTransport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
-            deadline = time.monotonic() + self.read_timeout(call)
+            started = time.monotonic()
+            deadline = started + self.read_timeout(call)
             try:
                 response = await self._open(call, url)
                 try:
@@ -435,12 +488,11 @@ class AsyncTransport(_Base):
                 finally:
                     await response.aclose()
             except _Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
+            if _log.isEnabledFor(logging.DEBUG):
+                _log_reply(call, url, response.status_code, started)
             return Reply(response.status_code, response.headers, content, call, url)
 
     async def stream(self, call: Call) -> AsyncIterator[Any]:
@@ -448,17 +500,17 @@ class AsyncTransport(_Base):
         url = self.url(call)
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
                 response = await self._open(call, url)
             except _Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
             break
-        return self._iterate(call, url, response)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log_reply(call, url, response.status_code, started)
+        return AsyncItemStream(self._iterate(call, url, response), response.status_code, response.headers)
 
     async def _iterate(self, call: Call, url: str, response: httpx.Response) -> AsyncIterator[Any]:
         reader = self.reader(call, url)
@@ -486,6 +538,8 @@ class AsyncTransport(_Base):
 
     async def _open(self, call: Call, url: str) -> httpx.Response:
         body = self.body(call)
+        if _log.isEnabledFor(logging.DEBUG):
+            _log.debug("request: %s %s", call.method, url)
         timeout = httpx.Timeout(self.read_timeout(call), connect=self.settings.connect_timeout)
         try:
             request = self._client.build_request(
@@ -494,7 +548,7 @@ class AsyncTransport(_Base):
                 content=_async_body(body) if body is not None and call.files is None else None,
                 data=dict(call.data) if call.files is not None and call.data else None,
                 files=dict(call.files) if call.files is not None else None,
-                params=dict(call.params) if call.params else None,
+                params=dict(params) if (params := self.params(call)) else None,
                 headers=self.headers(call),
                 timeout=timeout,
             )
@@ -557,6 +611,58 @@ class AsyncTransport(_Base):
             )
             raise _Retryable(err, exc, retryable=call.idempotent) from exc
         return bytes(buffer)
+
+
+class ItemStream:
+    """A stream's items with the answer's status and headers (iterating it is the bare generator)."""
+
+    __slots__ = ("_items", "headers", "status")
+
+    def __init__(self, items: Iterator[Any], status: int, headers: Mapping[str, str]) -> None:
+        self._items, self.status, self.headers = items, status, headers
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items
+
+    def __next__(self) -> Any:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
+
+class AsyncItemStream:
+    """The async twin of :class:`ItemStream`."""
+
+    __slots__ = ("_items", "headers", "status")
+
+    def __init__(self, items: AsyncIterator[Any], status: int, headers: Mapping[str, str]) -> None:
+        self._items, self.status, self.headers = items, status, headers
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._items
+
+    async def __anext__(self) -> Any:
+        return await self._items.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection."""
+        aclose = getattr(self._items, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def _what(error: Exception) -> str:
+    """An error's class and status for a log line (never its message: it may quote the request)."""
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__} {status}" if status else type(error).__name__
+
+
+def _log_reply(call: Call, url: str, status: int, started: float) -> None:
+    _log.debug("%s %s -> %d (%.3f s)", call.method, url, status, time.monotonic() - started)
 
 
 class _Retryable(Exception):

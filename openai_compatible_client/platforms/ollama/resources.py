@@ -19,7 +19,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
+from openai.types import Model
+
 from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client.model_retrieve import retrieve_call, retrieved
 from openai_compatible_client.platforms.ollama.types import (
     CopyRequest,
     CreateRequest,
@@ -492,6 +495,10 @@ class Models(PlatformResource):
         """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
         return self._send(list_call(), reply_parser(ListResponse))
 
+    def retrieve(self, model: str) -> Model:
+        """One local model as ``openai.types.Model`` (``GET /v1/models/{model}``; 404: ``NotFoundError``)."""
+        return self._send(retrieve_call(self._platform, model), retrieved())
+
     def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
         """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
         return self._send(show_call(model, verbose=verbose), reply_parser(ShowResponse))
@@ -645,6 +652,10 @@ class AsyncModels(AsyncPlatformResource):
     async def list(self) -> ListResponse:
         """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
         return await self._send(list_call(), reply_parser(ListResponse))
+
+    async def retrieve(self, model: str) -> Model:
+        """One local model as ``openai.types.Model`` (``GET /v1/models/{model}``; 404: ``NotFoundError``)."""
+        return await self._send(retrieve_call(self._platform, model), retrieved())
 
     async def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
         """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from typing import Any, Generic, TypeVar
 
 from openai_compatible_client.errors import build_request, build_response, sdk_http
-from openai_compatible_client.transport.http import AsyncItemStream, Call, ItemStream, Reply
+from openai_compatible_client.transport.call import Call, Reply
 
 __all__ = ["AsyncStreamedResponse", "RawResponse", "RawView", "StreamedResponse"]
 
@@ -142,7 +142,8 @@ class _Recorder:
             self.seen = (reply.status, reply.headers, reply.call.method, reply.url, reply.content)
         return reply
 
-    def keep_stream(self, call: Call, items: ItemStream | AsyncItemStream) -> Any:
+    def keep_stream(self, call: Call, items: Any) -> Any:
+        # The transport's stream carries the answer's status and headers.
         if self.seen is None:
             self.seen = (items.status, items.headers, call.method, self._transport.url(call), None)
         return items

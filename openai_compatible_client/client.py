@@ -9,6 +9,7 @@ that and differ only in their executors.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
@@ -21,19 +22,13 @@ from openai_compatible_client import errors as E
 from openai_compatible_client._logging import setup_from_env
 from openai_compatible_client._raw import RawView
 from openai_compatible_client.config import ClientConfig, environment_proxy
-from openai_compatible_client.normalize import (
-    BadPayload,
-    OllamaChatChunks,
-    OllamaCompletionChunks,
-    merge_choices,
-    to_chat_chunk,
-    to_chat_completion,
-    to_completion,
-    to_completion_chunk,
-    to_embeddings,
-)
-from openai_compatible_client.platforms import Platform, get_platform
+from openai_compatible_client.normalize import BadPayload, merge_choices
+from openai_compatible_client.platforms import Platform, get_platform, platforms
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
+from openai_compatible_client.platforms.ollama import resources as ollama
+from openai_compatible_client.platforms.openai import resources as openai_style
+from openai_compatible_client.platforms.request import ChunkMapper, Inference
+from openai_compatible_client.platforms.vllm import resources as vllm
 from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
 from openai_compatible_client.transport.http import AsyncTransport, Reply, Transport, TransportSettings
 from openai_compatible_client.transport.retry import RetryPolicy
@@ -56,6 +51,9 @@ __all__ = [
 ]
 
 ItemT = TypeVar("ItemT")
+# ``client.models`` differs per platform: the OpenAI-style list (vLLM) or Ollama's model management.
+_ModelsT: Any = openai_style.Models
+_AsyncModelsT: Any = openai_style.AsyncModels
 
 
 # ---------------------------------------------------------------- pure result handling
@@ -72,29 +70,26 @@ def _invalid(prepared: Prepared, url: str, exc: Exception) -> E.APIResponseValid
     )
 
 
-def _one(prepared: Prepared, native: bool, payload: Any) -> Any:
+def _one(prepared: Prepared, inference: Inference, payload: Any) -> Any:
     if prepared.kind == "chat":
-        return to_chat_completion(native, payload, prepared.model)
+        return inference.to_chat_completion(payload, prepared.model)
     if prepared.kind == "completion":
-        return to_completion(native, payload, prepared.model)
-    return to_embeddings(native, payload, prepared.model)
+        return inference.to_completion(payload, prepared.model)
+    return inference.to_embeddings(payload, prepared.model)
 
 
-def _parse(prepared: Prepared, native: bool, reply: Reply) -> Any:
+def _parse(prepared: Prepared, inference: Inference, reply: Reply) -> Any:
     payload = reply.json()
     try:
-        return _one(prepared, native, payload)
+        return _one(prepared, inference, payload)
     except BadPayload as exc:
         raise _invalid(prepared, reply.url, exc) from None
 
 
-def _chunk_mapper(prepared: Prepared, native: bool) -> Callable[[Any], list[Any]]:
-    if native:
-        if prepared.kind == "chat":
-            return OllamaChatChunks(prepared.model, prepared.include_usage)
-        return OllamaCompletionChunks(prepared.model, prepared.include_usage)
-    single = to_chat_chunk if prepared.kind == "chat" else to_completion_chunk
-    return lambda payload: [single(payload)]
+def _chunk_mapper(prepared: Prepared, inference: Inference) -> ChunkMapper:
+    if prepared.kind == "chat":
+        return inference.chat_chunks(prepared.model, prepared.include_usage)
+    return inference.completion_chunks(prepared.model, prepared.include_usage)
 
 
 def _guarded(prepared: Prepared, url: str, mapper: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
@@ -177,18 +172,20 @@ class _SyncRunner:
 
     def __init__(self, context: ClientContext[Transport]) -> None:
         self._context = context
-        self._native = context.platform.native
+        self._inference = context.platform.inference
 
     def run(self, prepared: Prepared) -> Any:
         transport = self._context.transport
         if prepared.stream:
-            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            mapper = _guarded(
+                prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._inference)
+            )
             return Stream(_mapped(transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
                 replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
-            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
-        return _parse(prepared, self._native, transport.send(prepared.call))
+            return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
+        return _parse(prepared, self._inference, transport.send(prepared.call))
 
 
 class _AsyncRunner:
@@ -196,17 +193,19 @@ class _AsyncRunner:
 
     def __init__(self, context: ClientContext[AsyncTransport]) -> None:
         self._context = context
-        self._native = context.platform.native
+        self._inference = context.platform.inference
 
     async def run(self, prepared: Prepared) -> Any:
         transport = self._context.transport
         if prepared.stream:
-            mapper = _guarded(prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._native))
+            mapper = _guarded(
+                prepared, transport.url(prepared.call), _chunk_mapper(prepared, self._inference)
+            )
             return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
-            return merge_choices([_parse(prepared, self._native, reply) for reply in replies])
-        return _parse(prepared, self._native, await transport.send(prepared.call))
+            return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
+        return _parse(prepared, self._inference, await transport.send(prepared.call))
 
 
 def _mapped(items: Iterator[Any], mapper: Callable[[Any], list[Any]]) -> Iterator[list[Any]]:
@@ -510,35 +509,45 @@ _SDK_ONLY = {
 
 
 def detect_platform(config: ClientConfig) -> str:
-    """Ask the server what it is: Ollama answers ``GET /api/version``, vLLM ``GET /version``."""
+    """Ask the server what it is: each registered platform's probe in turn (``GET /version``...)."""
     headers = {"Authorization": f"Bearer {config.secret()}"} if config.api_key else {}
     timeout = (config.connect_timeout, min(config.timeout, 10.0))
+    probes = sorted(((e.probe, e.name) for e in platforms() if e.probe is not None), key=lambda p: p[0].order)
     proxy = environment_proxy(config.root_url) if config.trust_env else None
     with requests.Session() as session:
         session.trust_env = False
         session.proxies = {"http": proxy, "https": proxy} if proxy else {}
-        for name in ("ollama", "vllm"):
-            url = config.root_url + get_platform(name).probe_path
+        for probe, name in probes:
+            url = config.root_url + probe.path
             try:
                 response = session.get(url, headers=headers, timeout=timeout, verify=config.verify_tls)
             except requests.RequestException as exc:
                 raise E.connection_error(
-                    platform="auto",
-                    endpoint=f"GET {get_platform(name).probe_path}",
-                    url=url,
-                    reason=type(exc).__name__,
+                    platform="auto", endpoint=f"GET {probe.path}", url=url, reason=type(exc).__name__
                 ) from None
             if response.status_code == 200:
                 try:
-                    if "version" in response.json():
-                        return name
+                    answer = response.json()
                 except ValueError:
                     continue
-    raise E.ConfigurationError(
-        f"platform='auto': {config.root_url} answers neither GET /api/version (Ollama) "
-        "nor GET /version (vLLM); "
-        "pass platform='vllm' or platform='ollama'"
-    )
+                if isinstance(answer, dict) and probe.key in answer:
+                    return name
+    tried = " nor ".join(f"GET {probe.path} ({name})" for probe, name in probes)
+    names = " or ".join(f"platform={name!r}" for _, name in probes)
+    raise E.ConfigurationError(f"platform='auto': {config.root_url} answers neither {tried}; pass {names}")
+
+
+_ROUTER_INTEGRATION = "openai_compatible_client.integrations.litellm_router"
+
+
+def _router_factory() -> Callable[..., Any]:
+    """The Router integration's ``client_from_router``, loaded by name on first use.
+
+    The core never imports an integration: ``from_router`` finds the integration module by
+    name, as a plugin, so the layers stay one-way (integrations build on the core).
+    """
+    factory: Callable[..., Any] = importlib.import_module(_ROUTER_INTEGRATION).client_from_router
+    return factory
 
 
 def _settings(config: ClientConfig, platform: Platform, http_client: Any = None) -> TransportSettings:
@@ -570,15 +579,33 @@ def _checked_client(client: Any, expected: type[Any], what: str) -> Any:
     )
 
 
-def _platform_property(name: str) -> Any:
-    def get(self: Any) -> Any:
-        return self._resource(name)
+SyncT = TypeVar("SyncT")
+AsyncT = TypeVar("AsyncT")
 
-    get.__name__ = name
-    get.__doc__ = (
-        f"``client.{name}``: a platform resource (``UnsupportedEndpointError`` where the platform lacks it)."
-    )
-    return property(get)
+
+class _Resource(Generic[SyncT, AsyncT]):
+    """A platform resource on the facade, typed with its real classes.
+
+    On :class:`OpenAICompatibleClient` it is the sync class, on the async client the async
+    one; on a platform that lacks the resource it is :class:`Unavailable`, whose calls raise
+    ``UnsupportedEndpointError`` before any I/O.
+    """
+
+    def __init__(self, name: str, sync: type[SyncT], async_: type[AsyncT]) -> None:
+        self._name = name
+        summary = (sync.__doc__ or name).strip().splitlines()[0]
+        self.__doc__ = f"``client.{name}``: {summary} (``UnsupportedEndpointError`` where it is missing)."
+
+    @overload
+    def __get__(self, obj: None, owner: Any) -> _Resource[SyncT, AsyncT]: ...
+    @overload
+    def __get__(self, obj: OpenAICompatibleClient, owner: Any) -> SyncT | Unavailable: ...
+    @overload
+    def __get__(self, obj: AsyncOpenAICompatibleClient, owner: Any) -> AsyncT | Unavailable: ...
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        return obj._resource(self._name)
 
 
 class _ClientBase:
@@ -618,7 +645,7 @@ class _ClientBase:
     def _resource(self, name: str) -> Any:
         cache: dict[str, Any] = self.__dict__.setdefault("_resources", {})
         if name not in cache:
-            classes = self._context.platform.resource_classes().get(name)
+            classes = self._context.platform.resources.get(name)
             if classes is None:
                 cache[name] = Unavailable(name, self.platform)
             else:
@@ -679,14 +706,21 @@ class _ClientBase:
 
     with_options = copy
 
-    models = _platform_property("models")
-    tokenizer = _platform_property("tokenizer")
-    pooling = _platform_property("pooling")
-    classification = _platform_property("classification")
-    score = _platform_property("score")
-    rerank = _platform_property("rerank")
-    audio = _platform_property("audio")
-    blobs = _platform_property("blobs")
+    models = _Resource("models", _ModelsT, _AsyncModelsT)
+    tokenizer = _Resource("tokenizer", vllm.Tokenizer, vllm.AsyncTokenizer)
+    pooling = _Resource("pooling", vllm.Pooling, vllm.AsyncPooling)
+    classification = _Resource("classification", vllm.Classification, vllm.AsyncClassification)
+    score = _Resource("score", vllm.Score, vllm.AsyncScore)
+    rerank = _Resource("rerank", vllm.Rerank, vllm.AsyncRerank)
+    audio = _Resource("audio", vllm.Audio, vllm.AsyncAudio)
+    blobs = _Resource("blobs", ollama.Blobs, ollama.AsyncBlobs)
+
+    if not TYPE_CHECKING:  # other platforms' resources by name (static checkers stay strict)
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_") or not any(name in entry.resources for entry in platforms()):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            return self._resource(name)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(platform={self.platform!r}, base_url={self.base_url!r})"
@@ -741,9 +775,7 @@ class OpenAICompatibleClient(_ClientBase):
             **router_kwargs: ``litellm.Router`` arguments (``routing_strategy``, ``num_retries``,
                 ``fallbacks``, ``allowed_fails``, ``cooldown_time``...).
         """
-        from openai_compatible_client.integrations.litellm_router import client_from_router
-
-        return client_from_router(source, async_=False, primary=primary, **router_kwargs)
+        return _router_factory()(source, async_=False, primary=primary, **router_kwargs)  # type: ignore[no-any-return]
 
     def version(self) -> Any:
         """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""
@@ -792,9 +824,7 @@ class AsyncOpenAICompatibleClient(_ClientBase):
         cls, source: Any, *, primary: str | None = None, **router_kwargs: Any
     ) -> AsyncRouterClient:
         """The async twin of :meth:`OpenAICompatibleClient.from_router`."""
-        from openai_compatible_client.integrations.litellm_router import client_from_router
-
-        return client_from_router(source, async_=True, primary=primary, **router_kwargs)
+        return _router_factory()(source, async_=True, primary=primary, **router_kwargs)  # type: ignore[no-any-return]
 
     async def version(self) -> Any:
         """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""

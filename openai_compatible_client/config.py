@@ -199,14 +199,23 @@ class ClientConfig(_Frozen):
 
     @field_validator("platform")
     @classmethod
-    def _known_platform(cls, value: str) -> str:
-        from openai_compatible_client.platforms import platform_names
-
+    def _platform_name(cls, value: str) -> str:
+        # The name is looked up in the platform registry when a client is built.
         name = value.strip().lower()
-        accepted = (*platform_names(), "auto")
-        if name not in accepted:
-            raise ValueError(f"unknown platform {value!r}; accepted values: {', '.join(accepted)}")
+        if not name.isidentifier():
+            raise ValueError(
+                f"invalid platform name {value!r}: use a registered name such as 'vllm', or 'auto'"
+            )
         return name
+
+    @field_validator("api_key")
+    @classmethod
+    def _header_safe_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The key becomes a header value: a newline would split the request, and httpx refuses
+        # anything but ASCII. Refused here, before any connection (the message never shows it).
+        if value is not None and any(not " " <= c <= "~" for c in value.get_secret_value()):
+            raise ValueError("api_key must be printable ASCII (no newline, control or non-ASCII characters)")
+        return value
 
     @field_validator("default_headers")
     @classmethod

@@ -63,6 +63,7 @@ __all__ = [
     "UnsupportedParameterError",
     "error_from_response",
     "server_message",
+    "set_hints",
 ]
 
 
@@ -224,15 +225,17 @@ _STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
     429: RateLimitError,
 }
 
-_HINTS: dict[tuple[str, int], str] = {
-    ("ollama", 404): "pull the model first (client.models.pull(name)) or check client.models.list()",
-    ("vllm", 404): "use a model name the server serves (client.models.list()) or check the base URL",
-    ("vllm", 401): "pass the server's --api-key as api_key= (or VLLM_API_KEY)",
-    ("ollama", 401): "pass the proxy's key as api_key= (or OLLAMA_API_KEY)",
-    ("vllm", 429): "the server is overloaded; lower concurrency or raise max_retries",
-    ("vllm", 503): "the server is overloaded or starting; retry later or raise max_retries",
-    ("ollama", 503): "the server is busy (OLLAMA_MAX_QUEUE reached); retry later",
-}
+_HINTS: dict[str, Mapping[int, str]] = {}
+_START: dict[str, str] = {}
+
+
+def set_hints(platform: str, hints: Mapping[int, str], start: str | None) -> None:
+    """Set a platform's fix hints per HTTP status, and how to start its server (the registry calls this)."""
+    _HINTS[platform] = dict(hints)
+    if start:
+        _START[platform] = start
+    else:
+        _START.pop(platform, None)
 
 
 def server_message(body: object) -> str | None:
@@ -341,7 +344,7 @@ def error_from_response(
     request = build_request(method, url)
     response = build_response(status, request=request, content=content, headers=headers)
     message = f"{platform} {endpoint} -> {status}: {text}"
-    hint = _HINTS.get((platform, status))
+    hint = _HINTS.get(platform, {}).get(status)
     if hint:
         message = f"{message.rstrip('.')}. Fix: {hint}"
     cls = _STATUS_CLASSES.get(status)
@@ -395,10 +398,7 @@ def connection_error(
             f"({reason}). Fix: check the server's log (a restart or crash?) and any proxy between"
         )
     else:
-        start = {
-            "ollama": "start it with `ollama serve`",
-            "vllm": "start it with `vllm serve MODEL` (or python -m vllm.entrypoints.openai.api_server)",
-        }.get(platform, "check that the server is running")
+        start = _START.get(platform, "check that the server is running")
         message = (
             f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
         )

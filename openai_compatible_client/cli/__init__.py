@@ -1,4 +1,10 @@
-"""The ``occ`` command: chat, complete, embed, the platform commands, the reference server, a tour.
+"""The ``occ`` command: chat, complete, embed, run, the platform commands, the reference server, a tour.
+
+``occ --version`` prints the version. A text argument given as ``-`` is read from standard input
+(``echo hi | occ chat -``). The ``ollama`` CLI's verbs work at the top level (``occ list``,
+``show``, ``pull``, ``push``, ``cp``, ``rm``, ``ps``, ``stop``, ``run``), and ``occ run MODEL``
+on a terminal is an interactive chat like ``ollama run``. Only ``chat``, ``complete``, ``embed``,
+``run`` and ``tour`` build inference requests; the other commands never import LiteLLM.
 
 ``occ tour`` starts the bundled reference server for each platform on a free loopback port and
 runs a streamed chat, a completion and an embedding against it, so a newcomer sees the client
@@ -17,15 +23,19 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from openai_compatible_client.cli.inputs import read_text, read_texts
+
 __all__ = ["build_parser", "client_from_args", "main"]
 
 
 def _connection_args(parser: argparse.ArgumentParser) -> None:
+    from openai_compatible_client.platforms import platform_names
+
     parser.add_argument(
         "--base-url", help="server URL (default: VLLM_BASE_URL / OLLAMA_HOST / OPENAI_BASE_URL)"
     )
     parser.add_argument(
-        "--platform", choices=["vllm", "ollama", "auto"], help="server kind (default: from env)"
+        "--platform", choices=[*platform_names(), "auto"], help="server kind (default: from env)"
     )
     parser.add_argument(
         "--api-key", help="bearer token (default: VLLM_API_KEY / OLLAMA_API_KEY / OPENAI_API_KEY)"
@@ -60,7 +70,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         messages = []
         if args.system:
             messages.append({"role": "system", "content": args.system})
-        messages.append({"role": "user", "content": args.message})
+        messages.append({"role": "user", "content": read_text(args.message)})
         params: dict[str, Any] = {"model": args.model, "messages": messages}
         if args.max_tokens:
             params["max_tokens"] = args.max_tokens
@@ -83,7 +93,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 def _cmd_complete(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        params: dict[str, Any] = {"model": args.model, "prompt": args.prompt}
+        params: dict[str, Any] = {"model": args.model, "prompt": read_text(args.prompt)}
         if args.max_tokens:
             params["max_tokens"] = args.max_tokens
         answer = client.completions.create(**params)
@@ -96,7 +106,7 @@ def _cmd_complete(args: argparse.Namespace) -> int:
 
 def _cmd_embed(args: argparse.Namespace) -> int:
     with client_from_args(args) as client:
-        answer = client.embeddings.create(model=args.model, input=args.text)
+        answer = client.embeddings.create(model=args.model, input=read_texts(args.text))
         if args.json:
             _print_json(answer)
         else:
@@ -109,6 +119,12 @@ def _cmd_embed(args: argparse.Namespace) -> int:
                 )
                 print(f"[{item.index}] dim={len(vector)} [{shown}{', ...' if len(vector) > 6 else ''}]")
     return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from openai_compatible_client.cli.run import run
+
+    return run(args)
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -218,12 +234,15 @@ def _cmd_tour(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``occ`` argument parser."""
+    from openai_compatible_client import __version__
+
     parser = argparse.ArgumentParser(prog="occ", description="OpenAI-compatible client for vLLM and Ollama")
+    parser.add_argument("--version", "-v", action="version", version=f"occ {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     chat = sub.add_parser("chat", help="chat with a model (streams to the terminal)")
     _connection_args(chat)
-    chat.add_argument("message")
+    chat.add_argument("message", help="the message, or - to read standard input")
     chat.add_argument("--model", "-m")
     chat.add_argument("--system")
     chat.add_argument("--max-tokens", type=int)
@@ -233,16 +252,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     complete = sub.add_parser("complete", help="a text completion")
     _connection_args(complete)
-    complete.add_argument("prompt")
+    complete.add_argument("prompt", help="the prompt, or - to read standard input")
     complete.add_argument("--model", "-m")
     complete.add_argument("--max-tokens", type=int)
     complete.set_defaults(func=_cmd_complete)
 
     embed = sub.add_parser("embed", help="embed one or more texts")
     _connection_args(embed)
-    embed.add_argument("text", nargs="+")
+    embed.add_argument("text", nargs="+", help="texts to embed; - reads one from standard input")
     embed.add_argument("--model", "-m")
     embed.set_defaults(func=_cmd_embed)
+
+    run = sub.add_parser(
+        "run",
+        help="chat with a model: one answer for a prompt, else an interactive session (like ollama run)",
+        description="With PROMPT (or - / piped input): stream one answer. With no prompt on a terminal: "
+        "an interactive chat (>>> prompt, /bye or Ctrl-D to exit, /clear, /? for help).",
+    )
+    _connection_args(run)
+    run.add_argument("model")
+    run.add_argument("prompt", nargs="*", help="the prompt (words are joined); - reads standard input")
+    run.add_argument("--system", help="a system message for the session")
+    run.add_argument("--max-tokens", type=int)
+    run.add_argument("--temperature", type=float)
+    run.set_defaults(func=_cmd_run)
 
     serve = sub.add_parser("serve", help="run the bundled reference server (loopback)")
     serve.add_argument("--platform", choices=["vllm", "ollama"], required=True)

@@ -1,9 +1,13 @@
 """The platform commands of ``occ``: model management, tokenize, rerank, version.
 
 ``occ models list|info|pull|push|create|copy|delete|ps``, ``occ tokenize``, ``occ rerank`` and
-``occ version``. Every command takes the connection options (``--base-url``, ``--platform``,
-``--api-key``, ``--timeout``) and ``--json`` (machine-readable output on stdout: one JSON
-document, or one JSON line per progress event). Progress bars and notes go to stderr.
+``occ version``, and the ``ollama`` CLI's verbs at the top level with its flags and output
+formats: ``occ list``/``ls``, ``show``, ``pull``, ``push``, ``cp``, ``rm``, ``ps`` and ``stop``.
+Every command takes the connection options (``--base-url``, ``--platform``, ``--api-key``,
+``--timeout``) and ``--json`` (machine-readable output on stdout: one JSON document, or one
+JSON line per progress event). Progress bars and notes go to stderr.
+
+None of these builds a chat, completion or embedding request, so none imports LiteLLM.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from openai_compatible_client.cli.inputs import read_text
 from openai_compatible_client.cli.progress import ProgressDisplay, format_bytes
+from openai_compatible_client.cli.tables import human_time, print_table, processor
 
 __all__ = ["add_platform_commands"]
 
@@ -56,58 +62,83 @@ def _print_json(value: Any) -> None:
     print(json.dumps(_dump(value), indent=2, ensure_ascii=False))
 
 
-def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    for row in (header, *rows):
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
-
-
 # ----------------------------------------------------------------------------------------- handlers
 
 
 def _models_list(args: argparse.Namespace) -> int:
+    prefix = getattr(args, "prefix", None) or ""
     with _client(args) as client:
         listing = client.models.list()
         if args.json:
             _print_json(listing)
         elif "models" in listing:  # Ollama: /api/tags
             rows = [
-                (m.name, (m.digest or "")[:12], format_bytes(m.size or 0), (m.modified_at or "")[:19])
+                (m.name, (m.digest or "")[:12], format_bytes(m.size or 0), human_time(m.modified_at))
                 for m in listing.models
+                if m.name.startswith(prefix)
             ]
-            _table(rows, ("NAME", "ID", "SIZE", "MODIFIED"))
+            print_table(("NAME", "ID", "SIZE", "MODIFIED"), rows)
         else:  # OpenAI-style: /v1/models
-            cards = [(m.id, m.owned_by or "", str(m.max_model_len or "")) for m in listing.data]
-            _table(cards, ("ID", "OWNED BY", "MAX MODEL LEN"))
+            cards = [
+                (m.id, m.owned_by or "", str(m.max_model_len or ""))
+                for m in listing.data
+                if m.id.startswith(prefix)
+            ]
+            print_table(("NAME", "OWNED BY", "MAX MODEL LEN"), cards)
     return 0
 
 
+_SHOW_FIELDS = ("license", "modelfile", "parameters", "system", "template")
+
+
+def _show_section(title: str, rows: Sequence[Sequence[str]]) -> list[str]:
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows if len(row) > i) for i in range(max(map(len, rows)))]
+    lines = [f"  {title}"]
+    for row in rows:
+        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append(("    " + "    ".join(cells)).rstrip())
+    return [*lines, ""]
+
+
+def _first_lines(text: str | None, count: int = 2) -> list[list[str]]:
+    return [[line.strip()] for line in (text or "").splitlines() if line.strip()][:count]
+
+
+def render_show(info: Any) -> str:
+    """A model's ``/api/show`` answer in ``ollama show``'s layout (Model, Capabilities, Parameters...)."""
+    details = info.details
+    model_info = info.model_info or {}
+    arch = model_info.get("general.architecture")
+    facts = [
+        ("architecture", arch),
+        ("parameters", details.parameter_size if details else None),
+        ("context length", model_info.get(f"{arch}.context_length") if arch else None),
+        ("embedding length", model_info.get(f"{arch}.embedding_length") if arch else None),
+        ("quantization", details.quantization_level if details else None),
+    ]
+    lines = _show_section("Model", [[label, str(value)] for label, value in facts if value is not None])
+    lines += _show_section("Capabilities", [[name] for name in info.capabilities or ()])
+    parameters = [line.split(None, 1) for line in (info.parameters or "").splitlines() if line.strip()]
+    lines += _show_section("Parameters", [[part.strip() for part in row] for row in parameters])
+    lines += _show_section("System", _first_lines(info.system))
+    lines += _show_section("License", _first_lines(info.license))
+    return "\n".join(lines)
+
+
 def _models_info(args: argparse.Namespace) -> int:
+    wanted = [name for name in _SHOW_FIELDS if getattr(args, name, False)]
+    if len(wanted) > 1:
+        raise SystemExit("occ: only one of " + ", ".join(f"--{n}" for n in _SHOW_FIELDS) + " can be given")
     with _client(args) as client:
         info = client.models.info(args.model, verbose=args.verbose)
         if args.json:
             _print_json(info)
-            return 0
-        details = info.details
-        arch = info.model_info.get("general.architecture")
-        context = info.model_info.get(f"{arch}.context_length") if arch else None
-        facts = [
-            ("architecture", arch),
-            ("parameters", details.parameter_size if details else None),
-            ("quantization", details.quantization_level if details else None),
-            ("format", details.format if details else None),
-            ("context length", context),
-            ("capabilities", ", ".join(info.capabilities or []) or None),
-        ]
-        for label, value in facts:
-            if value is not None:
-                print(f"{label:<16}{value}")
-        if info.parameters:
-            print("parameters:")
-            for line in info.parameters.splitlines():
-                print(f"  {line}")
-        if info.system:
-            print(f"system:\n  {info.system}")
+        elif wanted:
+            print(getattr(info, wanted[0]) or "")
+        else:
+            print(render_show(info))
     return 0
 
 
@@ -182,21 +213,31 @@ def _models_copy(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(result)
         else:
-            print(f"copied {args.source} to {args.destination}")
+            print(f"copied '{args.source}' to '{args.destination}'")
     return 0
 
 
 def _models_delete(args: argparse.Namespace) -> int:
     with _client(args) as client:
-        result = client.models.delete(args.model)
+        for name in args.model:
+            result = client.models.delete(name)
+            if args.json:
+                _print_json(result)
+            else:
+                print(f"deleted '{name}'")
+    return 0
+
+
+def _models_stop(args: argparse.Namespace) -> int:
+    with _client(args) as client:
+        result = client.models.unload(args.model)
         if args.json:
             _print_json(result)
-        else:
-            print(f"deleted {args.model}")
     return 0
 
 
 def _models_ps(args: argparse.Namespace) -> int:
+    prefix = getattr(args, "prefix", None) or ""
     with _client(args) as client:
         running = client.models.running()
         if args.json:
@@ -207,13 +248,14 @@ def _models_ps(args: argparse.Namespace) -> int:
                 m.name,
                 (m.digest or "")[:12],
                 format_bytes(m.size or 0),
-                format_bytes(m.size_vram or 0),
+                processor(m.size, m.size_vram),
                 str(m.context_length or ""),
-                (m.expires_at or "")[:19],
+                human_time(m.expires_at, "Never"),
             )
             for m in running.models
+            if m.name.startswith(prefix)
         ]
-        _table(rows, ("NAME", "ID", "SIZE", "VRAM", "CONTEXT", "UNTIL"))
+        print_table(("NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL"), rows)
     return 0
 
 
@@ -221,7 +263,7 @@ def _tokenize(args: argparse.Namespace) -> int:
     with _client(args) as client:
         result = client.tokenizer.encode(
             model=args.model,
-            prompt=args.text,
+            prompt=read_text(args.text),
             add_special_tokens=False if args.no_special_tokens else None,
             return_token_strs=True if args.strings else None,
         )
@@ -262,60 +304,96 @@ def _version(args: argparse.Namespace) -> int:
 
 
 def _command(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, handler: Handler
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help: str,
+    handler: Handler,
+    aliases: Sequence[str] = (),
 ) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(name, help=help, description=help)
+    parser = subparsers.add_parser(name, help=help, description=help, aliases=list(aliases))
     _connection(parser)
     parser.set_defaults(func=handler)
     return parser
 
 
+def _model_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+
+
+def _models_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", nargs="+")
+
+
+def _prefix_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("prefix", nargs="?", help="only models whose name starts with this")
+
+
+def _show_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+    parser.add_argument("--verbose", "-v", action="store_true", help="include metadata arrays and tensors")
+    for name in _SHOW_FIELDS:
+        parser.add_argument(f"--{name}", action="store_true", help=f"print only the model's {name}")
+
+
+def _transfer_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+    parser.add_argument("--insecure", action="store_true", help="allow an http registry")
+
+
+def _copy_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source")
+    parser.add_argument("destination")
+
+
+def _create_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model")
+    parser.add_argument("--from", dest="from_", metavar="MODEL", help="base model")
+    parser.add_argument(
+        "--file", action="append", metavar="PATH", help="a GGUF/safetensors file to upload and use"
+    )
+    parser.add_argument("--system", help="system prompt")
+    parser.add_argument("--template", help="prompt template")
+    parser.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="a Modelfile parameter")
+    parser.add_argument("--quantize", help="e.g. q4_K_M")
+
+
+# (name under ``occ models``, name at the top level like ``ollama``, aliases, help, handler, arguments)
+_MODEL_COMMANDS: tuple[
+    tuple[str, str | None, tuple[str, ...], str, Handler, Callable[[argparse.ArgumentParser], None]], ...
+] = (
+    ("list", "list", ("ls",), "list the models (Ollama: local; vLLM: served)", _models_list, _prefix_arg),
+    ("info", "show", (), "show a model's details (Ollama)", _models_info, _show_args),
+    ("pull", "pull", (), "download a model from its registry (Ollama)", _models_pull, _transfer_args),
+    (
+        "push",
+        "push",
+        (),
+        "upload a model (namespace/model) to its registry (Ollama)",
+        _models_push,
+        _transfer_args,
+    ),
+    ("create", None, (), "create a model from another or a GGUF file (Ollama)", _models_create, _create_args),
+    ("copy", "cp", (), "copy a model under a new name (Ollama)", _models_copy, _copy_args),
+    ("delete", "rm", (), "delete models (Ollama)", _models_delete, _models_arg),
+    ("ps", "ps", (), "list the models loaded in memory (Ollama)", _models_ps, _prefix_arg),
+    ("stop", "stop", (), "unload a model from memory now (Ollama)", _models_stop, _model_arg),
+)
+
+
 def add_platform_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``models``, ``tokenize``, ``rerank`` and ``version`` to ``occ``'s subcommands.
+    """Add ``models``, the ``ollama`` verbs, ``tokenize``, ``rerank`` and ``version`` to ``occ``.
 
     Each sets ``func`` (the handler, returning the exit status) on the parsed arguments.
     """
     models = subparsers.add_parser("models", help="list, inspect, pull, push, create, copy, delete models")
     actions = models.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-
-    _command(actions, "list", "list the models (Ollama: local models; vLLM: served models)", _models_list)
-
-    info = _command(actions, "info", "show a model's details (Ollama)", _models_info)
-    info.add_argument("model")
-    info.add_argument("--verbose", action="store_true", help="include full metadata arrays and tensors")
-
-    for name, helptext, handler in (
-        ("pull", "download a model from its registry, with a progress bar (Ollama)", _models_pull),
-        ("push", "upload a model (namespace/model:tag) to its registry (Ollama)", _models_push),
-    ):
-        transfer = _command(actions, name, helptext, handler)
-        transfer.add_argument("model")
-        transfer.add_argument("--insecure", action="store_true", help="allow an http registry")
-
-    create = _command(
-        actions, "create", "create a model from another or from a GGUF file (Ollama)", _models_create
-    )
-    create.add_argument("model")
-    create.add_argument("--from", dest="from_", metavar="MODEL", help="base model")
-    create.add_argument(
-        "--file", action="append", metavar="PATH", help="a GGUF/safetensors file to upload and use"
-    )
-    create.add_argument("--system", help="system prompt")
-    create.add_argument("--template", help="prompt template")
-    create.add_argument("--parameter", action="append", metavar="KEY=VALUE", help="a Modelfile parameter")
-    create.add_argument("--quantize", help="e.g. q4_K_M")
-
-    copy = _command(actions, "copy", "copy a model under a new name (Ollama)", _models_copy)
-    copy.add_argument("source")
-    copy.add_argument("destination")
-
-    delete = _command(actions, "delete", "delete a model (Ollama)", _models_delete)
-    delete.add_argument("model")
-
-    _command(actions, "ps", "list the models loaded in memory (Ollama)", _models_ps)
+    for name, verb, aliases, helptext, handler, arguments in _MODEL_COMMANDS:
+        arguments(_command(actions, name, helptext, handler))
+        if verb is not None:
+            arguments(_command(subparsers, verb, helptext, handler, aliases))
 
     tokenize = _command(subparsers, "tokenize", "token ids of a text (vLLM)", _tokenize)
-    tokenize.add_argument("text")
+    tokenize.add_argument("text", help="the text, or - to read standard input")
     tokenize.add_argument("--model", "-m")
     tokenize.add_argument("--no-special-tokens", action="store_true", help="do not add BOS/EOS tokens")
     tokenize.add_argument("--strings", action="store_true", help="also print each token's text")

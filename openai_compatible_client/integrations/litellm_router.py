@@ -49,7 +49,7 @@ from openai_compatible_client.client import (
 )
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import ConfigurationError, OpenAICompatibleError
-from openai_compatible_client.platforms import get_platform
+from openai_compatible_client.platforms import get_platform, platform_names, platforms
 from openai_compatible_client.routing import chat_request, completion_request, embedding_request, load_litellm
 
 __all__ = [
@@ -61,12 +61,16 @@ __all__ = [
     "model_list_from_configs",
 ]
 
-# LiteLLM provider prefix per platform and kind of call.
-_PREFIX = {
-    "vllm": {"chat": "hosted_vllm", "completion": "hosted_vllm", "embedding": "hosted_vllm"},
-    "ollama": {"chat": "ollama_chat", "completion": "ollama", "embedding": "ollama"},
-}
-_PLATFORM_OF_PREFIX = {"hosted_vllm": "vllm", "openai": "vllm", "ollama_chat": "ollama", "ollama": "ollama"}
+
+def _platform_of_prefix() -> dict[str, str]:
+    """LiteLLM provider prefix -> platform name, from the registry (the first entry naming a prefix wins)."""
+    table: dict[str, str] = {}
+    for entry in platforms():
+        for prefix in entry.providers:
+            table.setdefault(prefix, entry.name)
+    return table
+
+
 _PLATFORM_ATTRIBUTES = frozenset(
     {
         "models",
@@ -132,15 +136,14 @@ def _as_deployment(
 
 def _litellm_params(deployment: Deployment, kind: Kind) -> dict[str, Any]:
     config = deployment.config
-    if config.platform not in _PREFIX:
-        raise ConfigurationError(
-            f"router deployments must have platform 'vllm' or 'ollama', got {config.platform!r}"
-        )
+    if config.platform == "auto":
+        raise ConfigurationError("router deployments need a platform name, not 'auto'")
+    entry = get_platform(config.platform)
     if not config.model:
         raise ConfigurationError(f"deployment {deployment.model_name!r}: ClientConfig.model is required")
     params: dict[str, Any] = {
-        "model": f"{_PREFIX[config.platform][kind]}/{config.model}",
-        "api_base": config.openai_url if config.platform == "vllm" else config.root_url,
+        "model": f"{entry.provider(kind)}/{config.model}",
+        "api_base": config.openai_url if entry.router_base == "v1" else config.root_url,
         "timeout": config.timeout,
         "max_retries": 0,  # retries are the router's job
     }
@@ -148,12 +151,7 @@ def _litellm_params(deployment: Deployment, kind: Kind) -> dict[str, Any]:
         params["api_key"] = config.secret()
     if config.default_headers:
         params["extra_headers"] = dict(config.default_headers)
-    if config.platform == "ollama":
-        params.update(config.ollama.options)
-        if config.ollama.keep_alive is not None:
-            params["keep_alive"] = config.ollama.keep_alive
-    else:
-        params.update(config.vllm.extra_body)
+    params.update(entry.inference.router_params(config))
     params.update(deployment.extra or {})
     return params
 
@@ -300,12 +298,13 @@ def _register_ollama_models(model_list: Sequence[Mapping[str, Any]]) -> None:
 
 def _embedding_list(model_list: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The same deployments on their embedding routes (LiteLLM's ``ollama_chat/`` has none)."""
+    embedding_prefix = {p.chat_provider: p.embedding_provider for p in platforms()}
     entries = []
     for entry in model_list:
         params = dict(entry["litellm_params"])
         provider, _, name = str(params["model"]).partition("/")
-        if provider == "ollama_chat":
-            params["model"] = f"ollama/{name}"
+        if embedding_prefix.get(provider, provider) != provider:
+            params["model"] = f"{embedding_prefix[provider]}/{name}"
         entries.append({**entry, "litellm_params": params})
     return entries
 
@@ -313,11 +312,11 @@ def _embedding_list(model_list: Sequence[Mapping[str, Any]]) -> list[dict[str, A
 def _facade_config(entry: Mapping[str, Any]) -> ClientConfig:
     params = entry["litellm_params"]
     provider, _, name = str(params["model"]).partition("/")
-    platform = _PLATFORM_OF_PREFIX.get(provider)
+    platform = _platform_of_prefix().get(provider)
     if platform is None or "api_base" not in params:
         raise ConfigurationError(
-            f"deployment {entry['model_name']!r} ({params['model']}) is not a vLLM or Ollama server "
-            "with an api_base"
+            f"deployment {entry['model_name']!r} ({params['model']}) is not a server of a registered "
+            f"platform ({', '.join(platform_names())}) with an api_base"
         )
     settings: dict[str, Any] = {"base_url": params["api_base"], "platform": platform, "model": name}
     if params.get("api_key"):
@@ -330,7 +329,7 @@ def _facade_config(entry: Mapping[str, Any]) -> ClientConfig:
 def _strip_provider(model: Any) -> Any:
     if isinstance(model, str):
         provider, sep, name = model.partition("/")
-        if sep and provider in _PLATFORM_OF_PREFIX:
+        if sep and provider in _platform_of_prefix():
             return name
     return model
 
@@ -386,7 +385,7 @@ def _same_errors(kind: Kind) -> Iterator[None]:
         raise
     except openai.APIError as exc:
         provider = str(getattr(exc, "llm_provider", "") or "")
-        platform = _PLATFORM_OF_PREFIX.get(provider, provider or "router")
+        platform = _platform_of_prefix().get(provider, provider or "router")
         endpoint = _ENDPOINTS.get((platform, kind), f"POST ({kind})")
         url = str(getattr(getattr(exc, "request", None), "url", "") or "")
         text = str(getattr(exc, "message", "") or exc)

@@ -13,7 +13,8 @@ from typing import Any, Generic, TypeVar
 
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import UnsupportedEndpointError
-from openai_compatible_client.platforms import Platform, platforms_with
+from openai_compatible_client.platforms.entry import Platform
+from openai_compatible_client.platforms.registry import platforms_with
 from openai_compatible_client.transport.http import AsyncTransport, Call, Reply, Transport
 
 __all__ = ["AsyncResource", "ClientContext", "SyncResource", "Unavailable"]

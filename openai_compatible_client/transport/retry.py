@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -14,6 +15,8 @@ __all__ = ["RetryPolicy"]
 _ALWAYS_RETRY = frozenset({429, 503})
 # These may come after the server did (part of) the work: resend only idempotent calls.
 _IDEMPOTENT_RETRY = frozenset({408, 409, 500, 502, 504})
+# A Retry-After beyond this (or negative, NaN, unparsable) is nonsense, not advice: it is ignored.
+_ABSURD_RETRY_AFTER = 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,9 @@ class RetryPolicy:
         max_delay: Cap of the exponential backoff.
         max_retry_after: A ``Retry-After`` longer than this is not waited for (the error is raised).
 
+    A ``Retry-After`` (or ``retry-after-ms``) that cannot be read, is negative, not finite or
+    longer than a day is treated as absent: the capped backoff applies.
+
     >>> policy = RetryPolicy(max_retries=2)
     >>> policy.should_retry(503, {}, idempotent=False), policy.should_retry(500, {}, idempotent=False)
     (True, False)
@@ -36,6 +42,8 @@ class RetryPolicy:
     >>> policy.should_retry(429, {"retry-after": "3600"}, idempotent=True)
     False
     >>> 0.375 <= policy.delay(1, {}) <= 1.0
+    True
+    >>> 0.375 <= policy.delay(0, {"retry-after": "Mon, 01 Jan 99999 00:00:00 GMT"}) <= 0.5
     True
     """
 
@@ -68,23 +76,36 @@ class RetryPolicy:
 
     @staticmethod
     def _retry_after(headers: Mapping[str, str]) -> float | None:
+        """Seconds the server asked to wait, or ``None`` when it did not (or talked nonsense)."""
         millis = _header(headers, "retry-after-ms")
         if millis is not None:
-            try:
-                return float(millis) / 1000.0
-            except ValueError:
-                pass
+            seconds = _number(millis)
+            if seconds is not None:
+                return _sane(seconds / 1000.0)
         value = _header(headers, "retry-after")
         if value is None:
             return None
+        seconds = _number(value)
+        if seconds is not None:
+            return _sane(seconds)
         try:
-            return float(value)
-        except ValueError:
-            pass
-        parsed = email.utils.parsedate_tz(value)
-        if parsed is None:
+            parsed = email.utils.parsedate_tz(value)
+            if parsed is None:
+                return None
+            return _sane(float(email.utils.mktime_tz(parsed)) - time.time())
+        except (ValueError, OverflowError, TypeError, IndexError):
             return None
-        return float(email.utils.mktime_tz(parsed) - time.time())
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _sane(seconds: float) -> float | None:
+    return seconds if math.isfinite(seconds) and 0 <= seconds <= _ABSURD_RETRY_AFTER else None
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

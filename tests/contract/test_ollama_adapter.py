@@ -523,7 +523,7 @@ def test_occ_model_commands(ollama: RunningServer, capsys: pytest.CaptureFixture
     assert occ(ollama, "models", "info", "cli-made") == 0
     assert "num_ctx" in capsys.readouterr().out
     assert occ(ollama, "models", "copy", "cli-made", "cli-copy") == 0
-    assert "copied cli-made to cli-copy" in capsys.readouterr().out
+    assert "copied 'cli-made' to 'cli-copy'" in capsys.readouterr().out
     for name in ("cli-made", "cli-copy", "cli-pulled"):
         assert occ(ollama, "models", "delete", name, "--json") == 0
         assert json.loads(capsys.readouterr().out) == {"status": "success"}

@@ -20,7 +20,8 @@ from openai_compatible_client import (
     register_platform,
 )
 from openai_compatible_client import errors as E
-from openai_compatible_client.platforms import Platform, unregister_platform
+from openai_compatible_client.platforms import Platform, Probe, unregister_platform
+from openai_compatible_client.platforms.openai.resources import RESOURCES
 from openai_compatible_client.platforms.vllm.types import ModelList
 from tests.contract.conftest import VLLM_MODEL
 from tests.support.reference import RunningServer
@@ -32,9 +33,8 @@ LLAMACPP = Platform(
     chat_provider="hosted_vllm",
     completion_provider="hosted_vllm",
     embedding_provider="hosted_vllm",
-    native=False,
-    probe_path="/health",
-    resources="openai_compatible_client.platforms.openai.resources:RESOURCES",
+    probe=Probe("/health", key="status"),
+    resources=RESOURCES,
 )
 
 

@@ -69,8 +69,10 @@ def open_fds() -> set[str]:
 
 
 def live_threads() -> set[int]:
-    """Threads of this process, leaving out asyncio's reusable default-executor workers."""
-    return {t.ident or 0 for t in threading.enumerate() if not t.name.startswith("asyncio_")}
+    """Threads of this process, leaving out the reusable ones: asyncio's default-executor workers
+    and the sync transport's one deadline watchdog (started once per process)."""
+    reusable = ("asyncio_", "occ-deadline-watchdog")
+    return {t.ident or 0 for t in threading.enumerate() if not t.name.startswith(reusable)}
 
 
 @dataclass

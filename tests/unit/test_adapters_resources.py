@@ -99,7 +99,7 @@ def test_a_shared_resource_refuses_another_platforms_method(
     platform: str, resource: str, method: str, available_on: tuple[str, ...] | None
 ) -> None:
     context = _context(platform)
-    sync_cls, async_cls = get_platform(platform).resource_classes()[resource]
+    sync_cls, async_cls = get_platform(platform).resources[resource]
     for cls in (sync_cls, async_cls):
         instance = cls(context)
         if available_on is None:

@@ -21,18 +21,12 @@ from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from openai_compatible_client import errors as E
-from openai_compatible_client.normalize import (
-    BadPayload,
-    OllamaChatChunks,
-    OllamaCompletionChunks,
-    to_chat_chunk,
-    to_chat_completion,
-    to_completion,
-    to_completion_chunk,
-    to_embeddings,
-)
+from openai_compatible_client.normalize import BadPayload, to_chat_chunk, to_completion_chunk
+from openai_compatible_client.platforms import get_platform
+from openai_compatible_client.platforms.ollama.inference import ChatChunks, CompletionChunks
 from openai_compatible_client.transport.streams import NDJSONDecoder, SSEDecoder, StreamReader
 
+INFERENCES = [get_platform(name).inference for name in ("vllm", "ollama")]
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Scalars a hostile or broken server can send: enormous and non-finite numbers, NUL bytes,
@@ -82,7 +76,7 @@ def deeply_nested(depth: int) -> Any:
 
 
 def test_non_list_choices_are_a_bad_payload() -> None:
-    _check(lambda: to_chat_completion(False, {"choices": True}, "m"), ChatCompletion)
+    _check(lambda: INFERENCES[0].to_chat_completion({"choices": True}, "m"), ChatCompletion)
     _check(lambda: to_chat_chunk({"id": {}, "choices": 1}), ChatCompletionChunk)
 
 
@@ -100,19 +94,19 @@ def _check(call: Any, expected: type | tuple[type, ...]) -> None:
 @FUZZ
 @given(payload=payloads, native=st.booleans())
 def test_to_chat_completion(payload: Any, native: bool) -> None:
-    _check(lambda: to_chat_completion(native, payload, "m"), ChatCompletion)
+    _check(lambda: INFERENCES[native].to_chat_completion(payload, "m"), ChatCompletion)
 
 
 @FUZZ
 @given(payload=payloads, native=st.booleans())
 def test_to_completion(payload: Any, native: bool) -> None:
-    _check(lambda: to_completion(native, payload, "m"), Completion)
+    _check(lambda: INFERENCES[native].to_completion(payload, "m"), Completion)
 
 
 @FUZZ
 @given(payload=payloads, native=st.booleans())
 def test_to_embeddings(payload: Any, native: bool) -> None:
-    _check(lambda: to_embeddings(native, payload, "m"), CreateEmbeddingResponse)
+    _check(lambda: INFERENCES[native].to_embeddings(payload, "m"), CreateEmbeddingResponse)
 
 
 @FUZZ
@@ -125,7 +119,7 @@ def test_openai_style_chunks(payload: Any) -> None:
 @FUZZ
 @given(lines=st.lists(payloads, min_size=1, max_size=5), usage=st.booleans())
 def test_ollama_stream_mappers(lines: list[Any], usage: bool) -> None:
-    chat, completion = OllamaChatChunks("m", usage), OllamaCompletionChunks("m", usage)
+    chat, completion = ChatChunks("m", usage), CompletionChunks("m", usage)
     for line in lines:
         _check(lambda line=line: chat(line), ChatCompletionChunk)
         _check(lambda line=line: completion(line), Completion)
@@ -140,10 +134,10 @@ def test_deeply_nested_and_enormous_payloads() -> None:
         {"embeddings": [[math.inf, math.nan, 1e308 * 10]]},
         {"data": [{"embedding": "QUJD" * 250_000, "index": 0, "object": "embedding"}]},
     ):
-        for native in (True, False):
-            _check(lambda p=payload, n=native: to_chat_completion(n, p, "m"), ChatCompletion)
-            _check(lambda p=payload, n=native: to_completion(n, p, "m"), Completion)
-            _check(lambda p=payload, n=native: to_embeddings(n, p, "m"), CreateEmbeddingResponse)
+        for inference in INFERENCES:
+            _check(lambda p=payload, i=inference: i.to_chat_completion(p, "m"), ChatCompletion)
+            _check(lambda p=payload, i=inference: i.to_completion(p, "m"), Completion)
+            _check(lambda p=payload, i=inference: i.to_embeddings(p, "m"), CreateEmbeddingResponse)
 
 
 # ------------------------------------------------------------------ stream decoders and reader

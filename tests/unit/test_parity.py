@@ -16,7 +16,7 @@ PAIRS = [
     (facade.Embeddings, facade.AsyncEmbeddings),
 ]
 for _platform in ("vllm", "ollama"):
-    PAIRS.extend(get_platform(_platform).resource_classes().values())
+    PAIRS.extend(get_platform(_platform).resources.values())
 
 
 def _public(cls: type) -> dict[str, inspect.Signature]:

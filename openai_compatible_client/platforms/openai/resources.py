@@ -8,9 +8,8 @@ method that only another platform's version has (``models.pull`` on a vLLM clien
 
 Registering such a server is one call::
 
-    register_platform(Platform(name="llamacpp", chat_provider="hosted_vllm",
-        completion_provider="hosted_vllm", embedding_provider="hosted_vllm", native=False,
-        probe_path="/health", resources="openai_compatible_client.platforms.openai.resources:RESOURCES"))
+    register_platform(Platform(name="sglang", chat_provider="hosted_vllm",
+        completion_provider="hosted_vllm", embedding_provider="hosted_vllm", resources=RESOURCES))
 """
 
 from __future__ import annotations
@@ -22,8 +21,8 @@ from pydantic import BaseModel
 
 from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.model_retrieve import from_list
-from openai_compatible_client.platforms import get_platform, platform_names
 from openai_compatible_client.platforms.base import AsyncResource, SyncResource
+from openai_compatible_client.platforms.registry import platforms
 from openai_compatible_client.platforms.validation import check_optional_model, item_parser, reply_parser
 from openai_compatible_client.platforms.vllm.types import ModelCard, ModelList
 from openai_compatible_client.transport.http import Call, Reply
@@ -54,10 +53,10 @@ def platforms_with_method(resource: str, method: str) -> tuple[str, ...]:
     if method.startswith("_"):
         return ()
     found = []
-    for name in platform_names():
-        classes = get_platform(name).resource_classes().get(resource)
+    for entry in platforms():
+        classes = entry.resources.get(resource)
         if classes is not None and callable(getattr(classes[0], method, None)):
-            found.append(name)
+            found.append(entry.name)
     return tuple(found)
 
 

@@ -1,0 +1,64 @@
+"""The registry of platform entries, by name."""
+
+from __future__ import annotations
+
+from openai_compatible_client import errors
+from openai_compatible_client.errors import ConfigurationError
+from openai_compatible_client.platforms.entry import Platform
+
+__all__ = [
+    "get_platform",
+    "platform_names",
+    "platforms",
+    "platforms_with",
+    "register_platform",
+    "unregister_platform",
+]
+
+_REGISTRY: dict[str, Platform] = {}
+
+
+def register_platform(platform: Platform) -> None:
+    """Add (or replace) a platform; ``OpenAICompatibleClient(platform=name)`` then uses it."""
+    if not platform.name or platform.name == "auto" or not platform.name.isidentifier():
+        raise ConfigurationError(f"invalid platform name {platform.name!r}: use a short identifier")
+    _REGISTRY[platform.name] = platform
+    errors.set_hints(platform.name, platform.hints, platform.start_hint)
+
+
+def unregister_platform(name: str) -> None:
+    """Remove a platform added with :func:`register_platform` (the built-in ones stay)."""
+    entry = _REGISTRY.get(name)
+    if entry is not None and entry.builtin:
+        raise ConfigurationError(f"the built-in platform {name!r} cannot be removed")
+    _REGISTRY.pop(name, None)
+    errors.set_hints(name, {}, None)
+
+
+def platform_names() -> tuple[str, ...]:
+    """The registered platform names."""
+    return tuple(_REGISTRY)
+
+
+def platforms() -> tuple[Platform, ...]:
+    """The registered entries, in registration order."""
+    return tuple(_REGISTRY.values())
+
+
+def get_platform(name: str) -> Platform:
+    """The registry entry of a platform name.
+
+    Raises:
+        ConfigurationError: the name is not registered (naming the accepted values).
+    """
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigurationError(
+            f"unknown platform {name!r}; accepted values: {', '.join((*_REGISTRY, 'auto'))}"
+        ) from None
+
+
+def platforms_with(resource: str) -> tuple[str, ...]:
+    """The platforms that have a platform-only resource (for UnsupportedEndpointError)."""
+    return tuple(p.name for p in _REGISTRY.values() if resource in p.resources)

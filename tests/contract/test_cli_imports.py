@@ -1,0 +1,150 @@
+"""``occ`` commands that build no chat/completion/embedding request never import LiteLLM.
+
+LiteLLM costs seconds to import; ``occ list`` or ``occ ps`` must not pay for it. Each command
+runs in a fresh process against the reference server; what it imported is read from
+``python -X importtime`` (as a user would check) or from ``sys.modules`` after it ran.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+import pytest
+
+from tests.contract.conftest import OLLAMA_MODEL, VLLM_MODEL
+from tests.support.reference import RunningServer
+
+pytestmark = pytest.mark.contract
+
+# Must never be imported by the commands below: LiteLLM, and the integrations that pull it in.
+HEAVY = ("litellm", "langchain_core", "openai_compatible_client.integrations")
+
+# Runs each argv of a JSON list through occ's main() in this one process, and reports after each
+# command which heavy modules are loaded (after joining any thread the command left behind).
+_RUNNER = """
+import contextlib, io, json, sys, threading
+from openai_compatible_client.cli import main
+heavy = tuple(json.loads(sys.argv[2]))
+for argv in json.loads(sys.argv[1]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            status = main(argv)
+        except SystemExit as exc:
+            status = exc.code
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(timeout=30)
+    loaded = sorted({m for m in sys.modules for h in heavy if m == h or m.startswith(h + ".")})
+    print(json.dumps({"argv": argv, "status": status, "loaded": loaded, "output": out.getvalue()[-300:]}))
+"""
+
+
+def run_in_one_process(commands: list[list[str]]) -> list[dict[str, Any]]:
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUNNER, json.dumps(commands), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def imported_modules(importtime_stderr: str) -> set[str]:
+    """Module names from ``-X importtime`` output."""
+    return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", importtime_stderr, flags=re.M))
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules for h in HEAVY if m == h or m.startswith(h + "."))
+
+
+def connection(server: RunningServer) -> list[str]:
+    suffix = "/v1" if server.platform == "vllm" else ""
+    return ["--base-url", server.base_url + suffix, "--platform", server.platform]
+
+
+def test_commands_without_inference_never_import_litellm(ollama: RunningServer, vllm: RunningServer) -> None:
+    on_ollama = [
+        ["list"],
+        ["ls", "llama"],
+        ["show", OLLAMA_MODEL],
+        ["show", OLLAMA_MODEL, "--modelfile"],
+        ["pull", "imports-check"],
+        ["cp", "imports-check", "someone/imports-check"],
+        ["push", "someone/imports-check"],
+        ["ps"],
+        ["stop", OLLAMA_MODEL],
+        ["rm", "imports-check", "someone/imports-check"],
+        ["version"],
+        ["models", "list"],
+        ["models", "info", OLLAMA_MODEL],
+        ["models", "create", "imports-made", "--from", OLLAMA_MODEL],
+        ["models", "copy", "imports-made", "imports-copy"],
+        ["models", "delete", "imports-made", "imports-copy"],
+        ["models", "ps"],
+        ["models", "pull", "missing-model-fails"],  # an error answer must not import it either
+    ]
+    on_vllm = [
+        ["tokenize", "Hello world", "--model", VLLM_MODEL],
+        ["rerank", "cats", "dogs bark", "cats purr", "--model", "embed-model"],
+        ["models", "list"],
+        ["version"],
+    ]
+    commands = [
+        ["--version"],
+        ["--help"],
+        ["models", "--help"],
+        *([*argv, *connection(ollama)] for argv in on_ollama),
+        *([*argv, *connection(vllm)] for argv in on_vllm),
+        ["chat", "hi", "--model", OLLAMA_MODEL, *connection(ollama)],  # the control: chat needs LiteLLM
+    ]
+    reports = run_in_one_process(commands)
+    assert [r["argv"] for r in reports] == commands
+    *free, control = reports
+    assert [(r["argv"][0:2], r["loaded"]) for r in free] == [(r["argv"][0:2], []) for r in free]
+    expected = [1 if "missing-model-fails" in r["argv"] else 0 for r in free]
+    assert [r["status"] for r in free] == expected, [r["output"] for r in free]
+    assert control["status"] == 0 and "litellm" in control["loaded"]
+
+
+OCC_IMPORTTIME = [sys.executable, "-X", "importtime", "-m", "openai_compatible_client.cli"]
+
+
+def test_importtime_shows_no_litellm_for_models_list_and_serve(ollama: RunningServer) -> None:
+    listing = subprocess.run(
+        [*OCC_IMPORTTIME, "models", "list", *connection(ollama)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert listing.returncode == 0 and f"{OLLAMA_MODEL}:latest" in listing.stdout
+    modules = imported_modules(listing.stderr)
+    assert "openai_compatible_client.cli" in modules and heavy_in(modules) == []
+
+    with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: importtime writes a lot
+        serve = subprocess.Popen(
+            [*OCC_IMPORTTIME, "serve", "--platform", "ollama"],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        try:
+            assert serve.stdout is not None
+            ready = serve.stdout.readline()  # READY <url>, or "" if it died
+        finally:
+            serve.terminate()
+            serve.communicate(timeout=30)
+        log.seek(0)
+        modules = imported_modules(log.read())
+    assert ready.startswith("READY http://127.0.0.1:")
+    assert "openai_compatible_client.server" in modules and heavy_in(modules) == []

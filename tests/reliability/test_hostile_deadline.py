@@ -1,0 +1,81 @@
+"""``timeout`` is a deadline for a non-streamed answer (status line and headers included) and a
+bound on each read of a stream: a server trickling bytes cannot hold a call past it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from openai_compatible_client import errors as E
+from tests.support.hostile import (
+    Conn,
+    HostileServer,
+    chat_chunk,
+    chat_json,
+    chunked,
+    ours,
+    response,
+    sdk,
+    sse,
+)
+
+TIMEOUT = 1.0
+GAP = 0.05  # one byte every GAP seconds: every single read is quick
+
+
+def _trickled(payload: bytes) -> HostileServer:
+    def script(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            conn.trickle(payload, GAP)
+
+    return HostileServer(script)
+
+
+def _chat_answer() -> bytes:
+    return response(200, json.dumps(chat_json("hello")).encode(), {"Server": "x" * 60})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_status_line_and_headers_trickled_byte_by_byte_hit_the_deadline(mode: str) -> None:
+    payload = _chat_answer()
+    assert len(payload) * GAP > 6 * TIMEOUT, "the trickle outlasts the deadline by far"
+    with _trickled(payload) as server:
+        mine = ours(mode, server.url, timeout=TIMEOUT)
+        theirs = sdk(mode, server.url, timeout=TIMEOUT)
+    assert isinstance(mine.error, E.APITimeoutError), repr(mine.error)
+    assert mine.elapsed < 3 * TIMEOUT + 2, f"{mine.elapsed:.2f} s"
+    # The SDK's timeout is per read: it waits for the whole trickle.
+    assert theirs.elapsed > mine.elapsed
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_stream_headers_trickled_hit_the_deadline(mode: str) -> None:
+    body = chunked([sse(chat_chunk("hel"), chat_chunk("lo", "stop"))])
+    headers = {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked", "Server": "x" * 120}
+    payload = response(200, body, headers)
+    head = len(payload) - len(body)
+    assert head * GAP > 6 * TIMEOUT
+    with _trickled(payload) as server:
+        mine = ours(mode, server.url, stream=True, timeout=TIMEOUT)
+    assert isinstance(mine.error, E.APITimeoutError), repr(mine.error)
+    assert mine.elapsed < 3 * TIMEOUT + 2, f"{mine.elapsed:.2f} s"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_stream_delivered_byte_by_byte_is_read_whole(mode: str) -> None:
+    """Per-read bound for streams: a slow but steady stream is not cut, however long it takes."""
+    body = chunked([sse(chat_chunk("hel"), chat_chunk("lo", "stop"))])
+    payload = response(200, body, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
+
+    def script(conn: Conn) -> None:
+        if conn.read_request() is not None:
+            head = len(payload) - len(body)
+            conn.send(payload[:head])
+            conn.trickle(payload[head:], 0.005)
+
+    with HostileServer(script) as server:
+        mine = ours(mode, server.url, stream=True, timeout=TIMEOUT)
+        theirs = sdk(mode, server.url, stream=True, timeout=TIMEOUT)
+    assert mine.error is None and mine.text == "hello", repr(mine.error)
+    assert theirs.text == "hello"

@@ -23,8 +23,10 @@ EMBED_INPUT = [f"sentence number {i} about why the sky is blue" for i in range(E
 API_KEY = "bench-key"
 
 # Sections. "chat" and "embed" and "adapter" time one call; "stream" one whole stream;
-# "async64" one burst of concurrent calls.
+# "async64" and "async256" one burst of that many concurrent calls.
 CHAT, STREAM, EMBED, ADAPTER, BURST = "chat", "stream", "embed", "adapter", "async64"
+BURST256 = "async256"
+BURSTS = {BURST: 64, BURST256: 256}
 
 # Roles used for the ratio columns and the goals.
 FLOOR, OPENAI, PEER, FACADE = "floor", "openai", "peer", "facade"
@@ -252,7 +254,10 @@ def _raw(b: _Builder) -> None:
 
     # Each async case gets its own client: the harness runs each async case on its own event loop.
     def hx_async_cases() -> tuple[Callable[[], Any], Callable[[], Any]]:
-        ac = httpx.AsyncClient(limits=httpx.Limits(max_connections=128, max_keepalive_connections=128))
+        # A 256-way burst waits for one of the 128 connections: no 5 s pool timeout on a busy machine.
+        ac = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=128, max_keepalive_connections=128), timeout=60.0
+        )
 
         async def call() -> Any:
             return (await ac.post(chat_v, json=body)).json()
@@ -270,6 +275,7 @@ def _raw(b: _Builder) -> None:
     b.add(CHAT, "raw httpx async (vllm)", "vllm", FLOOR, lambda: hx_async_cases()[0], is_async=True)
     b.add(STREAM, "raw httpx async (vllm)", "vllm", FLOOR, lambda: hx_async_cases()[1], is_async=True)
     b.add(BURST, "raw httpx async (vllm)", "vllm", FLOOR, lambda: hx_async_cases()[0], is_async=True)
+    b.add(BURST256, "raw httpx async (vllm)", "vllm", FLOOR, lambda: hx_async_cases()[0], is_async=True)
 
 
 def _openai(b: _Builder) -> None:
@@ -287,7 +293,7 @@ def _openai(b: _Builder) -> None:
         oc = make_sync()
         make_async()
     except Exception as exc:
-        for section in (CHAT, STREAM, EMBED, ADAPTER, BURST):
+        for section in (CHAT, STREAM, EMBED, ADAPTER, BURST, BURST256):
             b.skip(section, "openai SDK", "vllm", OPENAI, f"not available: {_why(exc)}")
         return
     create = oc.chat.completions.create
@@ -327,6 +333,7 @@ def _openai(b: _Builder) -> None:
     )
     b.add(ADAPTER, "openai SDK models.list (vllm)", "vllm", OPENAI, lambda: lambda: oc.models.list())
     b.add(BURST, "AsyncOpenAI", "vllm", OPENAI, achat, is_async=True)
+    b.add(BURST256, "AsyncOpenAI", "vllm", OPENAI, achat, is_async=True)
 
 
 def _litellm(b: _Builder) -> None:
@@ -418,6 +425,7 @@ def _facade(b: _Builder) -> None:
         STREAM: ("facade", "facade async"),
         EMBED: ("facade", None),
         BURST: (None, "facade async"),
+        BURST256: (None, "facade async"),
     }
     if why is not None:
         for section, (sync_name, async_name) in names.items():
@@ -493,6 +501,7 @@ def _facade(b: _Builder) -> None:
             lambda fc=fc: lambda: fc.embeddings.create(model=EMBED_MODEL, input=EMBED_INPUT),
         )
         b.add(BURST, f"facade async ({shape})", shape, FACADE, achat, is_async=True)
+        b.add(BURST256, f"facade async ({shape})", shape, FACADE, achat, is_async=True)
         b.add(ADAPTER, f"facade models.list ({shape})", shape, FACADE, lambda fc=fc: lambda: fc.models.list())
         if shape == "vllm":
             b.add(
@@ -524,7 +533,7 @@ STREAM_TEXT = "".join(f" tok{i}" for i in range(255))
 
 def check(case: Case, result: Any) -> str | None:
     """Why one call's result is wrong (so its timing would mean nothing), or None when it is right."""
-    if case.section in (CHAT, BURST):
+    if case.section in (CHAT, *BURSTS):
         text = _first(result, ("choices", 0, "message", "content"), ("message", "content"))
         return None if text == ANSWER else f"wrong chat content: {str(text)[:60]!r}"
     if case.section == STREAM:

@@ -55,6 +55,55 @@ FIRST_CALL = {
     ),
 }
 
+# The first call of a client built earlier (an agent builds its client at start-up and calls it
+# later): import and construct, wait ``sys.argv[2]`` seconds, then time the first call alone.
+LATER_SNIPPET = """
+import sys, time
+URL, M, MSG = sys.argv[3], "bench-model", [{"role": "user", "content": "Why is the sky blue?"}]
+exec(sys.argv[1])
+time.sleep(float(sys.argv[2]))
+t0 = time.perf_counter()
+exec(sys.argv[4])
+t1 = time.perf_counter()
+import json
+print(json.dumps({"first_call_seconds": t1 - t0, "litellm_loaded": "litellm" in sys.modules}))
+"""
+
+# (import and construct, then the call) for LATER_SNIPPET.
+LATER = {
+    "openai_compatible_client": (
+        "from openai_compatible_client import OpenAICompatibleClient\n"
+        "c = OpenAICompatibleClient(base_url=URL + '/v1', platform='vllm', api_key='k')",
+        "c.chat.completions.create(model=M, messages=MSG)",
+    ),
+    "openai": (
+        "from openai import OpenAI\nc = OpenAI(base_url=URL + '/v1', api_key='k')",
+        "c.chat.completions.create(model=M, messages=MSG)",
+    ),
+}
+
+# A cold command-line listing of the Ollama models: ``occ models list`` against the official
+# ``ollama`` client's ``list()``, each a whole fresh process (argv templates; {url} is the server).
+LIST_COMMANDS = {
+    "occ models list": [
+        sys.executable,
+        "-m",
+        "openai_compatible_client",
+        "models",
+        "list",
+        "--platform",
+        "ollama",
+        "--base-url",
+        "{url}",
+    ],
+    "ollama.list()": [
+        sys.executable,
+        "-c",
+        "import ollama, sys; ollama.Client(host=sys.argv[1]).list()",
+        "{url}",
+    ],
+}
+
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 
 

@@ -24,7 +24,7 @@ from bench.cases import API_KEY, MESSAGES, prepare_litellm
 from bench.payloads import CHAT_MODEL
 from bench.run import Server
 
-PATHS = ("chat", "stream", "async")
+PATHS = ("chat", "stream", "async", "async64", "async256")
 
 
 def _workload(url: str, platform: str, path: str) -> tuple[Callable[[], Any], int]:
@@ -46,11 +46,16 @@ def _workload(url: str, platform: str, path: str) -> tuple[Callable[[], Any], in
     ).chat.completions.create
     loop = asyncio.new_event_loop()
 
-    async def many() -> None:
-        for _ in range(50):
+    workers = int(path.removeprefix("async") or 1)  # "async": one; "async64": 64 concurrent
+
+    async def worker() -> None:
+        for _ in range(50 // workers or 2):
             await acreate(model=CHAT_MODEL, messages=MESSAGES)
 
-    return lambda: loop.run_until_complete(many()), 60
+    async def many() -> None:
+        await asyncio.gather(*(worker() for _ in range(workers)))
+
+    return lambda: loop.run_until_complete(many()), 60 if workers == 1 else 8
 
 
 def profile(url: str, platform: str, path: str, top: int) -> str:
@@ -67,7 +72,8 @@ def profile(url: str, platform: str, path: str, top: int) -> str:
         fn()
     prof.disable()
     out = io.StringIO()
-    calls = n * (50 if path == "async" else 1)
+    workers = int(path.removeprefix("async") or 1) if path.startswith("async") else 0
+    calls = n * (50 if workers == 1 else workers * 2 if workers else 1)
     out.write(
         f"== {platform} {path}: {calls} calls, unprofiled {cpu / calls * 1e3:.3f} ms CPU/call "
         f"({wall / calls * 1e3:.3f} ms wall)\n"

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.cases import ADAPTER, BURST, CHAT, EMBED, FACADE, OPENAI, STREAM, Case
+from bench.cases import ADAPTER, BURST, BURST256, BURSTS, CHAT, EMBED, FACADE, OPENAI, STREAM, Case
 
 MEMORY_GROWTH_LIMIT_MIB = 2.0
+FACADE_IMPORT, SDK_IMPORT = "openai_compatible_client", "openai"
 
 # section -> (title, metric A, label A, scale A, metric B, label B, scale B, B higher is better)
 SECTIONS: dict[str, tuple[str, str, str, float, str, str, float, bool]] = {
@@ -26,6 +27,7 @@ SECTIONS: dict[str, tuple[str, str, str, float, str, str, float, bool]] = {
     ),
     EMBED: ("embeddings, 64 inputs", "cpu", "CPU ms/call", 1e3, "wall", "wall ms/call", 1e3, False),
     BURST: ("async, 64 concurrent", "cpu_per_req", "CPU ms/req", 1e3, "rps", "req/s", 1.0, True),
+    BURST256: ("async, 256 concurrent", "cpu_per_req", "CPU ms/req", 1e3, "rps", "req/s", 1.0, True),
     ADAPTER: ("platform adapters", "cpu", "CPU ms/call", 1e3, "wall", "wall ms/call", 1e3, False),
 }
 
@@ -54,7 +56,7 @@ def floor_name(case: Case) -> str | None:
         if "tokeniz" in case.name:
             return "raw requests tokenize (vllm)"
         return "raw requests tags (ollama)" if case.shape == "ollama" else "raw requests models (vllm)"
-    if case.section == BURST or (case.is_async and case.shape == "vllm"):
+    if case.section in BURSTS or (case.is_async and case.shape == "vllm"):
         return "raw httpx async (vllm)"
     return f"raw httpx ({case.shape})"
 
@@ -141,7 +143,13 @@ def _line(
     ).rstrip()
 
 
-def render_table(rows: list[Row], imports: dict[str, Any], memory: dict[str, Any]) -> str:
+def render_table(
+    rows: list[Row],
+    imports: dict[str, Any],
+    memory: dict[str, Any],
+    later: dict[str, Any] | None = None,
+    commands: dict[str, Any] | None = None,
+) -> str:
     """The one table: every section, each figure with its ratio to the openai SDK and to the floor."""
     head = f"{'client':<{_W}} {'A':>10} {'/openai':>8} {'/floor':>8} {'B':>10} {'/openai':>8} {'/floor':>8}"
     lines = [head, "-" * len(head)]
@@ -187,6 +195,7 @@ def render_table(rows: list[Row], imports: dict[str, Any], memory: dict[str, Any
                     f"  (peak RSS {res['peak_rss_mib']:.0f} MiB{loads})",
                 )
             )
+    lines += _fresh_process_lines(imports, later or {}, commands or {})
     if memory:
         lines.append("[memory, fresh process]  A = RSS growth MiB after warm-up, B = peak RSS MiB")
         for client, res in memory.items():
@@ -196,6 +205,39 @@ def render_table(rows: list[Row], imports: dict[str, Any], memory: dict[str, Any
                 continue
             lines.append(_line(label, f"{res['growth_mib']:.2f}", "", "", _num(res["peak_rss_mib"])))
     return "\n".join(lines)
+
+
+def _fresh_process_lines(
+    imports: dict[str, Any], later: dict[str, Any], commands: dict[str, Any]
+) -> list[str]:
+    """The first call after construction, peak RSS of construct + one call, the cold CLI listing."""
+    lines: list[str] = []
+    if later or imports:
+        lines.append(
+            "[first call, fresh process, median]  A = first chat 2 s after construction s, "
+            "B = peak RSS MiB (import + construct + one chat)"
+        )
+        for mod, label in ((FACADE_IMPORT, "facade (vllm)"), (SDK_IMPORT, "openai SDK")):
+            lat, imp = later.get(mod, {}), imports.get(mod, {})
+            a, b = lat.get("first_call_seconds"), imp.get("peak_rss_mib")
+            ref_a = later.get(SDK_IMPORT, {}).get("first_call_seconds")
+            ref_b = imports.get(SDK_IMPORT, {}).get("peak_rss_mib")
+            note = lat.get("error") or imp.get("error") or ""
+            if a is None and b is None:
+                lines.append(f"  {label:<{_W - 2}} {note or 'no data'}")
+                continue
+            lines.append(_line(label, _num(a), _x(_ratio(a, ref_a)), "", _num(b), _x(_ratio(b, ref_b)), ""))
+    if commands:
+        ref = commands.get("ollama.list()", {}).get("seconds")
+        lines.append(
+            "[cold command, fresh process, median]  A = wall s of the whole process (/ollama.list())"
+        )
+        for name, res in commands.items():
+            if "error" in res:
+                lines.append(f"  {name:<{_W - 2}} {res['error']}")
+                continue
+            lines.append(_line(name, _num(res["seconds"]), _x(_ratio(res["seconds"], ref))))
+    return lines
 
 
 @dataclass
@@ -215,7 +257,12 @@ class Goal:
 
 
 def evaluate_goals(
-    cases: list[Case], medians: dict[str, dict[str, float]], imports: dict[str, Any], memory: dict[str, Any]
+    cases: list[Case],
+    medians: dict[str, dict[str, float]],
+    imports: dict[str, Any],
+    memory: dict[str, Any],
+    later: dict[str, Any] | None = None,
+    commands: dict[str, Any] | None = None,
 ) -> list[Goal]:
     """The goals of the performance issue, each as a measured ratio against its limit."""
     by_key = {c.key: c for c in cases}
@@ -280,13 +327,21 @@ def evaluate_goals(
         )
     for shape in ("vllm", "ollama"):
         add(
-            f"async64 req/s: facade async ({shape}) / AsyncOpenAI >= 0.9",
+            f"async64 req/s: facade async ({shape}) / AsyncOpenAI >= 1.5",
             BURST,
             f"facade async ({shape})",
             "AsyncOpenAI",
             "rps",
-            0.9,
+            1.5,
             higher=True,
+        )
+        add(
+            f"async64 CPU/req: facade async ({shape}) / AsyncOpenAI <= 0.6",
+            BURST,
+            f"facade async ({shape})",
+            "AsyncOpenAI",
+            "cpu_per_req",
+            0.6,
         )
     for name, floor in (
         ("facade models.list (vllm)", "raw requests models (vllm)"),
@@ -303,6 +358,32 @@ def evaluate_goals(
             1.5,
             False,
             pkg.get("error", ""),
+        )
+    )
+    later = later or {}
+    goals.append(
+        Goal(
+            "first chat 2 s after construction: facade / openai SDK <= 1.5",
+            _ratio(
+                later.get(FACADE_IMPORT, {}).get("first_call_seconds"),
+                later.get(SDK_IMPORT, {}).get("first_call_seconds"),
+            ),
+            1.5,
+            False,
+            later.get(FACADE_IMPORT, {}).get("error", "") or ("not measured" if not later else ""),
+        )
+    )
+    commands = commands or {}
+    goals.append(
+        Goal(
+            "cold `occ models list` / `ollama.list()` <= 1.5",
+            _ratio(
+                commands.get("occ models list", {}).get("seconds"),
+                commands.get("ollama.list()", {}).get("seconds"),
+            ),
+            1.5,
+            False,
+            commands.get("occ models list", {}).get("error", "") or ("not measured" if not commands else ""),
         )
     )
     mem = memory.get("facade", {})

@@ -31,24 +31,35 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from bench import cases as cases_mod
 from bench import probes, report
-from bench.cases import ADAPTER, BURST, CHAT, EMBED, STREAM, Case
-from bench.timing import CONCURRENCY, Batch, Runner
+from bench.cases import ADAPTER, BURST, BURST256, BURSTS, CHAT, EMBED, STREAM, Case
+from bench.timing import Batch, Runner
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTION_ORDER = (CHAT, STREAM, EMBED, ADAPTER, BURST)
+SECTION_ORDER = (CHAT, STREAM, EMBED, ADAPTER, BURST, BURST256)
 # Seconds of measurement per section over all rounds, full run; --quick scales them down. Each
 # case's batch in a round gets an equal share, so the run time holds even on a busy machine.
-BUDGET = {CHAT: 15.0, STREAM: 16.0, EMBED: 7.0, ADAPTER: 5.0, BURST: 14.0}
+BUDGET = {CHAT: 15.0, STREAM: 16.0, EMBED: 7.0, ADAPTER: 5.0, BURST: 14.0, BURST256: 10.0}
 # (min, max) samples per case per round.
-LIMITS = {CHAT: (10, 3000), STREAM: (1, 300), EMBED: (5, 1000), ADAPTER: (10, 3000), BURST: (1, 4)}
+LIMITS = {
+    CHAT: (10, 3000),
+    STREAM: (1, 300),
+    EMBED: (5, 1000),
+    ADAPTER: (10, 3000),
+    BURST: (1, 4),
+    BURST256: (1, 3),
+}
 MIN_PER_WORKER = 2  # sequential calls per concurrent worker in a burst, at least
-WARMUP = {CHAT: 20, STREAM: 3, EMBED: 5, ADAPTER: 20, BURST: 1}
+WARMUP = {CHAT: 20, STREAM: 3, EMBED: 5, ADAPTER: 20, BURST: 1, BURST256: 1}
 IMPORT_MODULES = ("openai_compatible_client", "openai", "litellm")
+FIRST_CALL_REPEATS = 5  # fresh processes for each first-call and cold-command median
+LATER_DELAY = 2.0  # seconds between constructing a client and its first call
 PACKAGES = (
     "openai-compatible-client",
     "openai",
     "litellm",
     "httpx",
+    "httpx2",
+    "langchain-core",
     "requests",
     "ollama",
     "pydantic",
@@ -130,8 +141,8 @@ def _calibrate(runner: Runner, case: Case, quick: bool) -> float:
         raise ValueError(wrong)
     n = max(WARMUP[case.section] // (4 if quick else 1), 1)
     metrics, _ = runner.run(case, Batch(n, n, 0.0))
-    if case.section == BURST:
-        return CONCURRENCY / statistics.median(metrics["rps"])
+    if case.section in BURSTS:
+        return BURSTS[case.section] / statistics.median(metrics["rps"])
     return min(metrics["wall"])
 
 
@@ -155,7 +166,7 @@ def measure(server: Server, all_cases: list[Case], rounds: int, scale: float) ->
         lo, hi = LIMITS[case.section]
         # Bursts are steady state: a single wave of 64 (one call per worker) mostly measures how a
         # pool hands out 64 connections at once, where httpx's pool spends ~9 ms CPU per request.
-        per_worker = int(min(max(seconds / cost, MIN_PER_WORKER), 16)) if case.section == BURST else 1
+        per_worker = int(min(max(seconds / cost, MIN_PER_WORKER), 16)) if case.section in BURSTS else 1
         plan[case.key] = Batch(lo, hi, seconds, per_worker)
         _log(f"  warm {case.key}: {cost * 1e3:.2f} ms/sample; {seconds:.2f} s/round, {per_worker} per worker")
     live = [c for c in live if c.fn is not None]
@@ -180,7 +191,8 @@ def measure(server: Server, all_cases: list[Case], rounds: int, scale: float) ->
                 try:
                     metrics, seen = runner.run(case, plan[case.key])
                 except Exception as exc:
-                    case.unavailable = f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:100]}"
+                    first = (str(exc).splitlines() or [""])[0][:100]
+                    case.unavailable = f"error: {type(exc).__name__}: {first}"
                     case.fn = None
                     _log(f"  {case.key}: {case.unavailable}")
                     continue
@@ -215,7 +227,7 @@ def measure(server: Server, all_cases: list[Case], rounds: int, scale: float) ->
 
 
 def measure_imports(repeats: int, url: str, modules: tuple[str, ...] = IMPORT_MODULES) -> dict[str, Any]:
-    """Import time (median of ``repeats``), import + first call (median of up to 3), peak RSS.
+    """Import time (median of ``repeats``), import + first call (median of up to 5), peak RSS.
 
     Each run is a fresh interpreter; the modules take turns. LiteLLM, the slowest, is imported
     at most 3 times: it is the reference, not the subject.
@@ -228,7 +240,7 @@ def measure_imports(repeats: int, url: str, modules: tuple[str, ...] = IMPORT_MO
             if mod in errors or (mod == "litellm" and i >= 3):
                 continue
             cmd = [sys.executable, "-c", probes.IMPORT_SNIPPET, probes.IMPORTS[mod]]
-            if i < 3:
+            if i < FIRST_CALL_REPEATS:
                 cmd += [probes.FIRST_CALL[mod], url]
             out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=False)
             if out.returncode != 0:
@@ -250,6 +262,60 @@ def measure_imports(repeats: int, url: str, modules: tuple[str, ...] = IMPORT_MO
             "runs_seconds": [r["seconds"] for r in runs[mod]],
             "runs_first_call_seconds": [r["first_call_seconds"] for r in cold],
         }
+    return result
+
+
+def _fresh(cmd: list[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def _failure(out: subprocess.CompletedProcess[str]) -> str:
+    return f"not available: {(out.stderr.strip().splitlines() or ['failed'])[-1][:100]}"
+
+
+def measure_later(repeats: int, url: str) -> dict[str, Any]:
+    """A client built, then its first chat ``LATER_DELAY`` s later: that call alone (median, fresh runs)."""
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in probes.LATER}
+    result: dict[str, Any] = {}
+    for _ in range(repeats):
+        for mod, (setup, call) in probes.LATER.items():
+            if mod in result:
+                continue
+            out = _fresh([sys.executable, "-c", probes.LATER_SNIPPET, setup, str(LATER_DELAY), url, call])
+            if out.returncode != 0:
+                result[mod] = {"error": _failure(out)}
+                continue
+            runs[mod].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for mod, got in runs.items():
+        if mod not in result:
+            result[mod] = {
+                "delay_seconds": LATER_DELAY,
+                "first_call_seconds": statistics.median(r["first_call_seconds"] for r in got),
+                "runs_first_call_seconds": [r["first_call_seconds"] for r in got],
+                "litellm_loaded": any(r["litellm_loaded"] for r in got),
+            }
+    return result
+
+
+def measure_cold_commands(repeats: int, url: str) -> dict[str, Any]:
+    """Wall time of whole fresh processes listing the Ollama models (median), the two taking turns."""
+    runs: dict[str, list[float]] = {name: [] for name in probes.LIST_COMMANDS}
+    result: dict[str, Any] = {}
+    for _ in range(repeats):
+        for name, template in probes.LIST_COMMANDS.items():
+            if name in result:
+                continue
+            t0 = time.perf_counter()
+            out = _fresh([part.replace("{url}", url) for part in template])
+            wall = time.perf_counter() - t0
+            if out.returncode != 0:
+                result[name] = {"error": _failure(out)}
+                continue
+            runs[name].append(wall)
+    for name, walls in runs.items():
+        if name not in result:
+            result[name] = {"seconds": statistics.median(walls), "runs_seconds": walls}
     return result
 
 
@@ -288,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
     scale = 0.1 if args.quick else 1.0
     import_repeats = 1 if args.quick else 10
+    fresh_repeats = 1 if args.quick else FIRST_CALL_REPEATS
     memory_calls = 500 if args.quick else 10_000
     t_start = time.perf_counter()
 
@@ -299,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     _log(f"server pid {server.proc.pid} on {server.url}")
     measured: dict[str, Any] = {}
     imports: dict[str, Any] = {}
+    later: dict[str, Any] = {}
+    commands: dict[str, Any] = {}
     memory: dict[str, Any] = {}
     all_cases: list[Case] = []
     try:
@@ -311,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"imports: {import_repeats} fresh processes per module")
             modules = IMPORT_MODULES[:2] if args.quick else IMPORT_MODULES  # quick: no litellm reference
             imports = measure_imports(import_repeats, server.url, modules)
+            _log(f"first call {LATER_DELAY:.0f} s after construction, cold commands: {fresh_repeats} each")
+            later = measure_later(fresh_repeats, server.url)
+            commands = measure_cold_commands(fresh_repeats, server.url)
         if "memory" not in skip:
             clients = ["facade"]
             _log(f"memory: {memory_calls} calls per client in a fresh process ({', '.join(clients)})")
@@ -324,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         for key, metrics in measured.get("samples", {}).items()
     }
     rows = report.build_rows(all_cases, medians)
-    goals = report.evaluate_goals(all_cases, medians, imports, memory)
+    goals = report.evaluate_goals(all_cases, medians, imports, memory, later, commands)
     machine = machine_facts(pinned)
     elapsed = time.perf_counter() - t_start
 
@@ -333,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {machine['cpu_model']}, {machine['cpu_count']} CPUs, Python {machine['python']}; "
         + ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
     )
-    print(report.render_table(rows, imports, memory))
+    print(report.render_table(rows, imports, memory, later, commands))
     print()
     print(report.render_goals(goals))
     server_lines = _server_summary(measured)
@@ -348,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
             "quick": args.quick,
             "rounds": rounds,
             "budget_seconds": {k: v * scale for k, v in BUDGET.items()},
-            "concurrency": CONCURRENCY,
+            "concurrency": BURSTS,
             "import_repeats": import_repeats,
+            "fresh_process_repeats": fresh_repeats,
             "memory_calls": memory_calls,
             "elapsed_seconds": elapsed,
         },
@@ -377,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "table": [r.__dict__ for r in rows],
         "imports": imports,
+        "first_call_later": later,
+        "cold_commands": commands,
         "memory": memory,
         "goals": [{"goal": g.text, "value": g.value, "limit": g.limit, "status": g.status} for g in goals],
         "server_totals": server_total,

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.cases import BURST, STREAM, Case
+from bench.cases import BURST, BURSTS, STREAM, Case
 from bench.payloads import STREAM_CHUNKS
 
-CONCURRENCY = 64
+CONCURRENCY = BURSTS[BURST]
 
 _cpu = time.process_time
 _wall = time.perf_counter
@@ -109,8 +109,8 @@ async def _async_streams(fn: Callable[[], Any], batch: Batch) -> tuple[dict[str,
     return {"cpu_per_chunk": cpu, "ttfc": ttfc, "wall": wall}, seen
 
 
-async def _bursts(fn: Callable[[], Any], batch: Batch) -> dict[str, list[float]]:
-    """Bursts of CONCURRENCY workers, each making ``batch.per_worker`` sequential calls."""
+async def _bursts(fn: Callable[[], Any], batch: Batch, concurrency: int) -> dict[str, list[float]]:
+    """Bursts of ``concurrency`` workers, each making ``batch.per_worker`` sequential calls."""
 
     async def worker() -> None:
         for _ in range(batch.per_worker):
@@ -118,14 +118,14 @@ async def _bursts(fn: Callable[[], Any], batch: Batch) -> dict[str, list[float]]
 
     # One untimed wave first: idle pooled connections expire between rounds (httpx keeps them 5 s),
     # and reopening 64 of them must not be billed to the client with the fewest bursts per turn.
-    await asyncio.gather(*(fn() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(fn() for _ in range(concurrency)))
     rps: list[float] = []
     cpu: list[float] = []
-    total = CONCURRENCY * batch.per_worker
+    total = concurrency * batch.per_worker
     start = _wall()
     while not batch.done(len(rps), start, _wall()):
         c0, w0 = _cpu(), _wall()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         w1, c1 = _wall(), _cpu()
         rps.append(total / (w1 - w0))
         cpu.append((c1 - c0) / total)
@@ -185,9 +185,9 @@ class Runner:
             if case.section == STREAM:
                 return _sync_streams(case.fn, batch)
             return _sync_calls(case.fn, batch), 0
-        if case.section == BURST:
+        if case.section in BURSTS:
             result: tuple[dict[str, list[float]], int] = (
-                self.loop.run_until_complete(_bursts(case.fn, batch)),
+                self.loop.run_until_complete(_bursts(case.fn, batch, BURSTS[case.section])),
                 0,
             )
         elif case.section == STREAM:

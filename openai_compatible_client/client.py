@@ -18,16 +18,20 @@ import httpx
 import requests
 from typing_extensions import Self
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client import errors as E
 from openai_compatible_client._logging import setup_from_env
 from openai_compatible_client._raw import RawView
 from openai_compatible_client.config import ClientConfig, environment_proxy
-from openai_compatible_client.normalize import BadPayload, merge_choices
+from openai_compatible_client.normalize import BadPayload, as_base64, merge_choices
 from openai_compatible_client.platforms import Platform, get_platform, platforms
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
+from openai_compatible_client.platforms.common import messages as common_messages
+from openai_compatible_client.platforms.common import responses as common_responses
 from openai_compatible_client.platforms.ollama import resources as ollama
 from openai_compatible_client.platforms.openai import resources as openai_style
 from openai_compatible_client.platforms.request import ChunkMapper, Inference
+from openai_compatible_client.platforms.vllm import admin as vllm_admin
 from openai_compatible_client.platforms.vllm import resources as vllm
 from openai_compatible_client.routing import Prepared, chat_request, completion_request, embedding_request
 from openai_compatible_client.transport.http import AsyncTransport, Reply, Transport, TransportSettings
@@ -75,7 +79,8 @@ def _one(prepared: Prepared, inference: Inference, payload: Any) -> Any:
         return inference.to_chat_completion(payload, prepared.model)
     if prepared.kind == "completion":
         return inference.to_completion(payload, prepared.model)
-    return inference.to_embeddings(payload, prepared.model)
+    embeddings = inference.to_embeddings(payload, prepared.model)
+    return as_base64(embeddings) if prepared.encode_base64 else embeddings
 
 
 def _parse(prepared: Prepared, inference: Inference, reply: Reply) -> Any:
@@ -183,7 +188,7 @@ class _SyncRunner:
             return Stream(_mapped(transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
             with ThreadPoolExecutor(max_workers=min(prepared.copies, 8)) as pool:
-                replies = list(pool.map(transport.send, [prepared.call] * prepared.copies))
+                replies = list(pool.map(transport.send, prepared.calls()))
             return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
         return _parse(prepared, self._inference, transport.send(prepared.call))
 
@@ -203,7 +208,7 @@ class _AsyncRunner:
             )
             return AsyncStream(_amapped(await transport.stream(prepared.call), mapper))
         if prepared.copies > 1:
-            replies = await asyncio.gather(*(transport.send(prepared.call) for _ in range(prepared.copies)))
+            replies = await asyncio.gather(*(transport.send(call) for call in prepared.calls()))
             return merge_choices([_parse(prepared, self._inference, reply) for reply in replies])
         return _parse(prepared, self._inference, await transport.send(prepared.call))
 
@@ -623,6 +628,9 @@ class _ClientBase:
     ) -> tuple[ClientConfig, Platform]:
         setup_from_env()
         cfg = _config(config, base_url, api_key, platform, settings)
+        # Chat, completion and embedding requests are built by LiteLLM: start importing it now, in
+        # the background, so the first request does not wait the seconds the import takes.
+        _litellm_loader.prefetch()
         if cfg.platform == "auto":
             cfg = cfg.model_copy(update={"platform": detect_platform(cfg)})
         return cfg, get_platform(cfg.platform)
@@ -714,6 +722,9 @@ class _ClientBase:
     rerank = _Resource("rerank", vllm.Rerank, vllm.AsyncRerank)
     audio = _Resource("audio", vllm.Audio, vllm.AsyncAudio)
     blobs = _Resource("blobs", ollama.Blobs, ollama.AsyncBlobs)
+    responses = _Resource("responses", common_responses.Responses, common_responses.AsyncResponses)
+    messages = _Resource("messages", common_messages.Messages, common_messages.AsyncMessages)
+    lora = _Resource("lora", vllm_admin.LoRA, vllm_admin.AsyncLoRA)
 
     if not TYPE_CHECKING:  # other platforms' resources by name (static checkers stay strict)
 
@@ -785,6 +796,30 @@ class OpenAICompatibleClient(_ClientBase):
         """Whether the server answers its health route."""
         return self._resource("server").health()
 
+    def ping(self) -> Any:
+        """vLLM ``GET /ping``: True when the server answers."""
+        return self._resource("server").ping()
+
+    def load(self) -> Any:
+        """vLLM ``GET /load``: ``r.server_load``."""
+        return self._resource("server").load()
+
+    def metrics(self) -> Any:
+        """vLLM ``GET /metrics``, parsed from the Prometheus text format."""
+        return self._resource("server").metrics()
+
+    def sleep(self, level: int = 1) -> Any:
+        """vLLM ``POST /sleep?level=`` (dev mode, sleep-mode builds)."""
+        return self._resource("server").sleep(level)
+
+    def wake_up(self, tags: Any = None) -> Any:
+        """vLLM ``POST /wake_up`` (dev mode)."""
+        return self._resource("server").wake_up(tags)
+
+    def is_sleeping(self) -> Any:
+        """vLLM ``GET /is_sleeping`` (dev mode)."""
+        return self._resource("server").is_sleeping()
+
     def close(self) -> None:
         """Release the pooled connections."""
         self._context.transport.close()
@@ -833,6 +868,30 @@ class AsyncOpenAICompatibleClient(_ClientBase):
     async def health(self) -> Any:
         """Whether the server answers its health route."""
         return await self._resource("server").health()
+
+    async def ping(self) -> Any:
+        """vLLM ``GET /ping``: True when the server answers."""
+        return await self._resource("server").ping()
+
+    async def load(self) -> Any:
+        """vLLM ``GET /load``: ``r.server_load``."""
+        return await self._resource("server").load()
+
+    async def metrics(self) -> Any:
+        """vLLM ``GET /metrics``, parsed from the Prometheus text format."""
+        return await self._resource("server").metrics()
+
+    async def sleep(self, level: int = 1) -> Any:
+        """vLLM ``POST /sleep?level=`` (dev mode, sleep-mode builds)."""
+        return await self._resource("server").sleep(level)
+
+    async def wake_up(self, tags: Any = None) -> Any:
+        """vLLM ``POST /wake_up`` (dev mode)."""
+        return await self._resource("server").wake_up(tags)
+
+    async def is_sleeping(self) -> Any:
+        """vLLM ``GET /is_sleeping`` (dev mode)."""
+        return await self._resource("server").is_sleeping()
 
     async def close(self) -> None:
         """Release the pooled connections."""

@@ -238,6 +238,15 @@ def set_hints(platform: str, hints: Mapping[int, str], start: str | None) -> Non
         _START.pop(platform, None)
 
 
+_FIM_HINT = "suffix= needs a fill-in-the-middle model (an insert template); use one, or leave suffix= out"
+# Server texts that name a parameter the model cannot take: the fix does not depend on the platform.
+_TEXT_HINTS: tuple[tuple[str, str], ...] = (
+    ("does not support insert", _FIM_HINT),
+    ("suffix is only supported", _FIM_HINT),
+    ("suffix is not currently supported", _FIM_HINT),
+)
+
+
 def server_message(body: object) -> str | None:
     """Extract the server's error text from any of the known error body shapes.
 
@@ -344,7 +353,8 @@ def error_from_response(
     request = build_request(method, url)
     response = build_response(status, request=request, content=content, headers=headers)
     message = f"{platform} {endpoint} -> {status}: {text}"
-    hint = _HINTS.get(platform, {}).get(status)
+    text_hint = next((fix for needle, fix in _TEXT_HINTS if needle in text), None)
+    hint = text_hint or _HINTS.get(platform, {}).get(status)
     if hint:
         message = f"{message.rstrip('.')}. Fix: {hint}"
     cls = _STATUS_CLASSES.get(status)

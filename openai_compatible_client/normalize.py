@@ -8,6 +8,8 @@ with native payloads (Ollama) maps them in its own ``inference`` module, with th
 
 from __future__ import annotations
 
+import base64
+import struct
 from typing import Any, TypeVar, cast
 
 import pydantic
@@ -16,6 +18,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "BadPayload",
+    "as_base64",
     "as_count",
     "as_object",
     "as_text",
@@ -122,6 +125,29 @@ def to_embeddings(payload: Any) -> CreateEmbeddingResponse:
 
         return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=body))
     return validate(CreateEmbeddingResponse, body)
+
+
+def float32_base64(vector: list[float]) -> str:
+    """A vector as OpenAI's ``encoding_format="base64"`` sends it: little-endian float32, base64.
+
+    >>> float32_base64([1.0, -0.5])
+    'AACAPwAAAL8='
+    """
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+
+
+def as_base64(response: CreateEmbeddingResponse) -> CreateEmbeddingResponse:
+    """Float embeddings as the base64 strings the OpenAI SDK returns for ``encoding_format="base64"``
+    (for a server that only answers floats)."""
+    from openai._models import construct_type
+
+    payload = response.model_dump()
+    for item in payload["data"]:
+        try:
+            item["embedding"] = float32_base64(item["embedding"])
+        except (OverflowError, struct.error, TypeError) as exc:
+            raise BadPayload(f"an embedding does not fit float32: {exc}") from None
+    return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=payload))
 
 
 def merge_choices(answers: list[Any]) -> Any:

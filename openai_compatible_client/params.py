@@ -266,7 +266,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "n": _number(1, 128, integer=True),
     "best_of": _number(1, 128, integer=True),
     "seed": _number(-(2**63), 2**64 - 1, integer=True),
-    "top_logprobs": _number(0, 20, integer=True),
+    "top_logprobs": _number(-1, 20, integer=True),  # -1: vLLM's "all"; other platforms refuse it
     "dimensions": _number(1, 65536, integer=True),
     "stop": _stop,
     "logit_bias": _logit_bias,

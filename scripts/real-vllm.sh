@@ -46,6 +46,11 @@ RUN_DIR="$CACHE/run"
 STATE="$RUN_DIR/state"
 RECIPE_HASH="$(cat "$HELPERS/constraints.txt" "$HELPERS/convert_gguf.py" - <<<"$RECIPE_VERSION $TORCH_PIN $VLLM_PIN $SMOLLM_PKG $MINILM_PKG" | sha256sum | cut -c1-16)"
 MARKER="$CACHE/installed-$RECIPE_HASH"
+# The generated LoRA adapter has a marker of its own: changing its generator rebuilds the adapter,
+# not the environment.
+LORA_DIR="$MODELS/smollm2-lora"
+LORA_HASH="$(cat "$HELPERS/make_lora.py" | sha256sum | cut -c1-16)"
+LORA_MARKER="$CACHE/lora-$LORA_HASH"
 
 log() { printf '[real-vllm] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -86,8 +91,19 @@ install_models() {
     rm -rf "$DOWNLOADS"
 }
 
+# A random rank-8 LoRA adapter for SmolLM2 (q/k/v/o projections, fixed seed), written with torch
+# and safetensors from the environment; nothing is downloaded.
+install_lora() {
+    [[ -f "$LORA_MARKER" ]] && return 0
+    log "generating the LoRA adapter in $LORA_DIR"
+    rm -rf "$LORA_DIR" "$CACHE"/lora-*
+    "$VPY" "$HELPERS/make_lora.py" "$MODELS/smollm2" "$LORA_DIR" >&2
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$LORA_MARKER"
+}
+
 cmd_install() {
     if [[ -f "$MARKER" ]]; then
+        install_lora
         log "cache is complete: $CACHE"
         return 0
     fi
@@ -101,17 +117,20 @@ cmd_install() {
     install_env
     install_models
     date -u +%Y-%m-%dT%H:%M:%SZ >"$MARKER"
+    install_lora
     log "installed in $((SECONDS - t0)) s"
 }
 
 # Server arguments. Sized for 2 cores / 24 GiB. --enforce-eager skips torch.compile: the servers
 # are ready in about a third of the time, and these tiny models decode nearly as fast without it.
-# The chat server gets a tool parser so that `tools` / `tool_choice` requests are accepted.
+# The chat server gets a tool parser so that `tools` / `tool_choice` requests are accepted, LoRA
+# (rank 8, loaded at run time), /tokenizer_info and server-load counting for /load.
 server_args() {
     case "$1" in
         chat)
             ARGS=(--model "$MODELS/smollm2" --served-model-name smollm2 --max-model-len 2048 --dtype bfloat16
-                --enforce-eager --enable-auto-tool-choice --tool-call-parser hermes --api-key "$API_KEY")
+                --enforce-eager --enable-auto-tool-choice --tool-call-parser hermes --api-key "$API_KEY"
+                --enable-lora --max-lora-rank 8 --enable-tokenizer-info-endpoint --enable-server-load-tracking)
             ;;
         pooling)
             ARGS=(--model "$MODELS/minilm" --served-model-name minilm --max-model-len 256 --runner pooling
@@ -127,6 +146,15 @@ server_args() {
     esac
 }
 kv_cache_gib() { case "$1" in chat) echo 2 ;; *) echo 1 ;; esac; }
+# Environment of the generation server: run-time LoRA loading, the Responses store (so that
+# retrieve and cancel have something to find) and dev mode (/sleep, /wake_up, /is_sleeping).
+# Sleep mode itself (--enable-sleep-mode) is refused by the CPU build at start-up.
+server_env() {
+    case "$1" in
+        chat) ENVS=(VLLM_ALLOW_RUNTIME_LORA_UPDATING=True VLLM_ENABLE_RESPONSES_API_STORE=1 VLLM_SERVER_DEV_MODE=1) ;;
+        *) ENVS=() ;;
+    esac
+}
 
 # vLLM's automatic binding puts every server on the same core. Give the generation server the
 # first half of the usable cores and the two pooling-runner servers the other half.
@@ -193,7 +221,7 @@ cmd_start() {
     mkdir -p "$RUN_DIR"
     : >"$STATE"
     local ports cores name port logf pid bind i=0 t0=$SECONDS
-    local -a ARGS
+    local -a ARGS ENVS
     read -r -a ports <<<"$("$VPY" "$HELPERS/free_port.py" "${#SERVERS[@]}")"
     read -r -a cores <<<"$(assign_cores)"
     echo "$API_KEY" >"$RUN_DIR/api_key"
@@ -203,7 +231,8 @@ cmd_start() {
         logf="$RUN_DIR/$name.log"
         if [[ "$name" == chat ]]; then bind="${cores[0]}"; else bind="${cores[1]}"; fi
         server_args "$name"
-        HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_CPU_OMP_THREADS_BIND="$bind" \
+        server_env "$name"
+        env "${ENVS[@]}" HF_HUB_OFFLINE=1 VLLM_CPU_KVCACHE_SPACE="$(kv_cache_gib "$name")" VLLM_CPU_OMP_THREADS_BIND="$bind" \
             VLLM_CACHE_ROOT="$CACHE/vllm-cache" VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1 \
             setsid "$VPY" -m vllm.entrypoints.openai.api_server "${ARGS[@]}" --host 127.0.0.1 --port "$port" \
             </dev/null >"$logf" 2>&1 &
@@ -270,6 +299,7 @@ cmd_env() {
     echo "export OCC_REAL_VLLM_CHAT_URL=http://127.0.0.1:$(state_port chat)"
     echo "export OCC_REAL_VLLM_CHAT_MODEL=smollm2"
     echo "export OCC_REAL_VLLM_API_KEY=$(cat "$RUN_DIR/api_key" 2>/dev/null || echo "$API_KEY")"
+    echo "export OCC_REAL_VLLM_LORA_PATH=$LORA_DIR"
     echo "export OCC_REAL_VLLM_POOLING_URL=http://127.0.0.1:$(state_port pooling)"
     echo "export OCC_REAL_VLLM_POOLING_MODEL=minilm"
     echo "export OCC_REAL_VLLM_CLASSIFY_URL=http://127.0.0.1:$(state_port classify)"

@@ -23,7 +23,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client.cli.inputs import read_text, read_texts
+from openai_compatible_client.server.app import PLATFORMS as SERVER_PLATFORMS
 
 __all__ = ["build_parser", "client_from_args", "main"]
 
@@ -238,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="occ", description="OpenAI-compatible client for vLLM and Ollama")
     parser.add_argument("--version", "-v", action="version", version=f"occ {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="chat with a model (streams to the terminal)")
     _connection_args(chat)
@@ -278,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_cmd_run)
 
     serve = sub.add_parser("serve", help="run the bundled reference server (loopback)")
-    serve.add_argument("--platform", choices=["vllm", "ollama"], required=True)
+    serve.add_argument("--platform", choices=SERVER_PLATFORMS, required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--model", action="append")
@@ -298,10 +300,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_INFERENCE_COMMANDS = frozenset({"chat", "complete", "embed", "run", "tour"})
+"""The commands that build chat, completion or embedding requests (through LiteLLM)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``occ``; returns the exit status (errors print one line, status 1)."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     args = build_parser().parse_args(argv)
+    if args.command not in _INFERENCE_COMMANDS:
+        # Its clients build no chat, completion or embedding request: never load LiteLLM.
+        _litellm_loader.disable_prefetch()
     from openai import OpenAIError
 
     try:

@@ -142,7 +142,7 @@ def _litellm_params(deployment: Deployment, kind: Kind) -> dict[str, Any]:
     if not config.model:
         raise ConfigurationError(f"deployment {deployment.model_name!r}: ClientConfig.model is required")
     params: dict[str, Any] = {
-        "model": f"{entry.provider(kind)}/{config.model}",
+        "model": f"{entry.router_provider(kind)}/{config.model}",
         "api_base": config.openai_url if entry.router_base == "v1" else config.root_url,
         "timeout": config.timeout,
         "max_retries": 0,  # retries are the router's job
@@ -298,7 +298,7 @@ def _register_ollama_models(model_list: Sequence[Mapping[str, Any]]) -> None:
 
 def _embedding_list(model_list: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The same deployments on their embedding routes (LiteLLM's ``ollama_chat/`` has none)."""
-    embedding_prefix = {p.chat_provider: p.embedding_provider for p in platforms()}
+    embedding_prefix = {p.router_provider("chat"): p.router_provider("embedding") for p in platforms()}
     entries = []
     for entry in model_list:
         params = dict(entry["litellm_params"])

@@ -7,9 +7,11 @@ classes differ only in ``await``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import inspect
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import UnsupportedEndpointError
@@ -17,7 +19,7 @@ from openai_compatible_client.platforms.entry import Platform
 from openai_compatible_client.platforms.registry import platforms_with
 from openai_compatible_client.transport.http import AsyncTransport, Call, Reply, Transport
 
-__all__ = ["AsyncResource", "ClientContext", "SyncResource", "Unavailable"]
+__all__ = ["AsyncResource", "ClientContext", "Endpoint", "SyncResource", "Unavailable", "default_model"]
 
 T = TypeVar("T")
 TransportT = TypeVar("TransportT", Transport, AsyncTransport)
@@ -95,3 +97,100 @@ class Unavailable:
 
     def __repr__(self) -> str:
         return f"<{self._path}: not available on {self._platform}>"
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Prepare = Callable[[Any, dict[str, Any]], None]
+"""Fills in call arguments from the resource before the builder runs (client defaults)."""
+
+
+class Endpoint(Generic[P, R]):
+    """One endpoint, defined once: a pure builder, a parser, and the sync and async methods built from them.
+
+    Put it on a class both the sync and the async resource derive from::
+
+        class _TokenizerEndpoints:
+            decode = Endpoint(detokenize_call, reply_parser(DetokenizeResponse))
+
+    On a :class:`SyncResource` the attribute is a method with the builder's parameters that
+    sends the call and returns the parsed answer; on an :class:`AsyncResource` the same method
+    is a coroutine. The method's signature and docstring are the builder's (``help()`` and
+    ``inspect.signature`` show the real parameters; type checkers see ``P`` and ``R``).
+
+    Args:
+        builder: The pure ``<endpoint>_call(...) -> Call`` function.
+        parse: The parser of the answer (:func:`~openai_compatible_client.platforms.validation.reply_parser`).
+        parser: Instead of ``parse``: picks the parser from the call's keyword arguments.
+        prepare: Fills in arguments from the resource first (the client's default model...).
+    """
+
+    def __init__(
+        self,
+        builder: Callable[P, Call],
+        parse: Callable[[Reply], R] | None = None,
+        *,
+        parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] | None = None,
+        prepare: Sequence[Prepare] = (),
+    ) -> None:
+        if (parse is None) == (parser is None):
+            raise TypeError("Endpoint needs exactly one of parse= and parser=")
+        self._builder = builder
+        self._parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] = (
+            parser if parser is not None else (lambda _kwargs: parse)  # type: ignore[assignment,return-value]
+        )
+        self._prepare = tuple(prepare)
+        self._sync = self._make_sync()
+        self._async = self._make_async()
+
+    def _request(
+        self, resource: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Call, Callable[[Reply], R]]:
+        for fill in self._prepare:
+            fill(resource, kwargs)
+        return self._builder(*args, **kwargs), self._parser(kwargs)
+
+    def _describe(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(self._builder)
+        me = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[me, *signature.parameters.values()], return_annotation=inspect.Signature.empty
+        )
+        method.__doc__ = self._builder.__doc__
+        method.__name__ = method.__qualname__ = self._builder.__name__.removesuffix("_call")
+        method.__module__ = self._builder.__module__
+        return method
+
+    def _make_sync(self) -> Callable[..., R]:
+        def method(resource: SyncResource, *args: Any, **kwargs: Any) -> R:
+            call, parse = self._request(resource, args, kwargs)
+            return resource._send(call, parse)
+
+        return self._describe(method)
+
+    def _make_async(self) -> Callable[..., Awaitable[R]]:
+        async def method(resource: AsyncResource, *args: Any, **kwargs: Any) -> R:
+            call, parse = self._request(resource, args, kwargs)
+            return await resource._send(call, parse)
+
+        return self._describe(method)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        for method in (self._sync, self._async):
+            method.__name__ = name
+            method.__qualname__ = f"{owner.__qualname__}.{name}"
+
+    @overload
+    def __get__(self, obj: None, owner: type) -> Callable[..., Any]: ...
+    @overload
+    def __get__(self, obj: SyncResource, owner: type) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, obj: AsyncResource, owner: type) -> Callable[P, Awaitable[R]]: ...
+    def __get__(self, obj: Any, owner: type) -> Any:
+        method = self._async if issubclass(owner, AsyncResource) else self._sync
+        return method if obj is None else types.MethodType(method, obj)
+
+
+def default_model(resource: Any, kwargs: dict[str, Any]) -> None:
+    """A :data:`Prepare` step: the call's ``model``, else the client's default model (checked either way)."""
+    kwargs["model"] = resource._default_model(kwargs.get("model"))

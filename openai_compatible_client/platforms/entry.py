@@ -41,7 +41,8 @@ class Platform:
         completion_provider: LiteLLM provider (and Router prefix) for text completions.
         embedding_provider: LiteLLM provider (and Router prefix) for embeddings.
         inference: The platform's inference rules (body building on top of LiteLLM's
-            transformation, answer mapping); the plain OpenAI-style ones by default.
+            transformation, answer mapping); ``OPENAI_STYLE`` from
+            ``platforms.openai.inference`` for a plain OpenAI-style server.
         probe: How ``platform="auto"`` recognises the server (``None``: never auto-detected).
         resources: The platform-only resources, ``{name: (SyncClass, AsyncClass)}``.
         unsupported: OpenAI parameters this platform cannot honour, with the reason.
@@ -49,6 +50,8 @@ class Platform:
         hints: The fix hint shown in an error message, per HTTP status.
         start_hint: How to start the server (shown when it cannot be reached).
         router_base: The Router deployment's ``api_base``: the ``/v1`` URL or the server root.
+        router_prefix: The LiteLLM prefix of this platform's Router deployments, when LiteLLM's
+            Router cannot route its providers (``None``: the providers above).
         router_aliases: Other LiteLLM prefixes a Router ``model_list`` may use for this platform.
         builtin: Whether the entry ships with the library (built-in entries cannot be removed).
     """
@@ -57,7 +60,7 @@ class Platform:
     chat_provider: str
     completion_provider: str
     embedding_provider: str
-    inference: Inference = field(default_factory=lambda: _openai_style())
+    inference: Inference
     probe: Probe | None = None
     resources: ResourceTable = field(default_factory=dict)
     unsupported: Mapping[str, str] = field(default_factory=dict)
@@ -65,24 +68,22 @@ class Platform:
     hints: Mapping[int, str] = field(default_factory=dict)
     start_hint: str = "check that the server is running"
     router_base: Literal["v1", "root"] = "v1"
+    router_prefix: str | None = None
     router_aliases: tuple[str, ...] = ()
     builtin: bool = False
 
     @property
     def providers(self) -> tuple[str, ...]:
         """Every LiteLLM prefix that names this platform in a Router ``model_list``."""
-        names = (self.chat_provider, self.completion_provider, self.embedding_provider, *self.router_aliases)
-        return tuple(dict.fromkeys(names))
+        names = (self.chat_provider, self.completion_provider, self.embedding_provider)
+        return tuple(dict.fromkeys((*names, *filter(None, (self.router_prefix,)), *self.router_aliases)))
+
+    def router_provider(self, kind: Literal["chat", "completion", "embedding"]) -> str:
+        """The LiteLLM prefix of one kind of call in a Router deployment."""
+        return self.router_prefix or self.provider(kind)
 
     def provider(self, kind: Literal["chat", "completion", "embedding"]) -> str:
         """The LiteLLM provider of one kind of call."""
         if kind == "chat":
             return self.chat_provider
         return self.completion_provider if kind == "completion" else self.embedding_provider
-
-
-def _openai_style() -> Inference:
-    # Imported on use: the openai package's own entry is built from this module.
-    from openai_compatible_client.platforms.openai.inference import OPENAI_STYLE
-
-    return OPENAI_STYLE

@@ -7,13 +7,12 @@ and :mod:`openai_compatible_client.routing` hands it to an executor.
 from __future__ import annotations
 
 import functools
-import os
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from openai_compatible_client._logging import quiet_litellm
+from openai_compatible_client import _litellm_loader
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.transport.http import Call, Framing
@@ -33,6 +32,7 @@ __all__ = [
     "Request",
     "Wire",
     "apply_policy",
+    "apply_unmapped",
     "chat_config",
     "embedding_config",
     "load_litellm",
@@ -60,6 +60,8 @@ class Prepared:
         stream: Whether the answer is a stream.
         include_usage: Whether a stream must end with a usage chunk.
         copies: How many times to send ``call`` (a platform without ``n``: ``n`` parallel calls).
+        copy_calls: The ``copies`` calls to send when they differ (their seeds do).
+        encode_base64: Embeddings arrive as floats and must be returned as base64 strings.
     """
 
     call: Call
@@ -69,6 +71,12 @@ class Prepared:
     stream: bool = False
     include_usage: bool = False
     copies: int = 1
+    copy_calls: tuple[Call, ...] = ()
+    encode_base64: bool = False
+
+    def calls(self) -> list[Call]:
+        """The calls to send: ``call`` once, or one per copy of ``n``."""
+        return list(self.copy_calls) if self.copy_calls else [self.call] * self.copies
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,24 +179,14 @@ class Inference(Protocol):
 def load_litellm() -> Any:
     """Import LiteLLM once, quietly: no price-list download, no banner on stdout, httpx transport.
 
-    This is the only place that sets LiteLLM's process-wide switches.
+    A background import started when a client was constructed is waited for, not repeated
+    (:mod:`openai_compatible_client._litellm_loader` sets LiteLLM's process-wide switches).
     """
-    return _load_litellm()
+    return _litellm_loader.load()
 
 
-@functools.cache
 def _load_litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    quiet_litellm()
-    import litellm
-
-    quiet_litellm()
-
-    litellm.suppress_debug_info = True
-    # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
-    # sessions behind at exit (BerriAI/litellm#13251).
-    litellm.disable_aiohttp_transport = True
-    return litellm
+    return _litellm_loader.load()
 
 
 @functools.cache
@@ -221,13 +219,17 @@ def supported_params(provider: str) -> frozenset[str]:
     return frozenset(chat_config(provider).get_supported_openai_params("model"))
 
 
-def apply_policy(request: Request) -> dict[str, Any]:
-    """Warn, raise or drop the parameters the platform cannot honour, per ``unsupported_params``."""
+def apply_policy(request: Request, reasons: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Warn, raise or drop the parameters the platform cannot honour, per ``unsupported_params``.
+
+    ``reasons`` names them (default: the platform's ``unsupported`` table).
+    """
     platform, config, given = request.platform, request.config, request.given
-    for name in [n for n in given if n in platform.unsupported]:
+    reasons = platform.unsupported if reasons is None else reasons
+    for name in [n for n in given if n in reasons]:
         if name in platform.conditional and given[name] is not False:
             continue
-        reason = platform.unsupported[name]
+        reason = reasons[name]
         message = f"{request.method}: {name}= is not supported on {platform.name} ({reason})"
         if config.unsupported_params == "error":
             raise UnsupportedParameterError(
@@ -239,6 +241,13 @@ def apply_policy(request: Request) -> dict[str, Any]:
             warnings.warn(message + "; it was not sent", UserWarning, stacklevel=5)
         del given[name]
     return given
+
+
+def apply_unmapped(request: Request, mapped: Mapping[str, str]) -> dict[str, Any]:
+    """The guard after the platform's own mapping: a parameter its option map does not place goes
+    through the ``unsupported_params`` policy, never silently away."""
+    reason = "this library has no mapping for it on this platform"
+    return apply_policy(request, {name: reason for name in request.given if name not in mapped})
 
 
 def merge(*layers: Mapping[str, Any] | None) -> dict[str, Any]:

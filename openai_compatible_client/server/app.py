@@ -7,14 +7,14 @@ from types import TracebackType
 from .base import PlatformApp
 from .transport import HTTPServerThread
 
-PLATFORMS = ("vllm", "ollama")
-DEFAULT_MODELS = {"vllm": ["reference-chat"], "ollama": ["llama3.2"]}
+PLATFORMS = ("vllm", "ollama", "llamacpp")
+DEFAULT_MODELS = {"vllm": ["reference-chat"], "ollama": ["llama3.2"], "llamacpp": ["reference-gguf"]}
 
 
 def build_app(
     platform: str, models: list[str] | None = None, api_key: str | None = None, embedding_dim: int = 16
 ) -> PlatformApp:
-    """Create the application object for ``platform`` (``"vllm"`` or ``"ollama"``)."""
+    """Create the application object for ``platform`` (``"vllm"``, ``"ollama"`` or ``"llamacpp"``)."""
     names = list(models or DEFAULT_MODELS.get(platform, []))
     if embedding_dim < 1:
         raise ValueError("embedding_dim must be at least 1")
@@ -26,6 +26,10 @@ def build_app(
         from .ollama_app import OllamaApp
 
         return OllamaApp(names, api_key=api_key, embedding_dim=embedding_dim)
+    if platform == "llamacpp":
+        from .llamacpp_app import LlamaCppApp
+
+        return LlamaCppApp(names, api_key=api_key, embedding_dim=embedding_dim)
     raise ValueError(f"unknown platform {platform!r}; expected one of: {', '.join(PLATFORMS)}")
 
 
@@ -57,7 +61,9 @@ class ReferenceServer:
     def bind(self) -> None:
         """Open the listening socket (done by :meth:`start` if needed)."""
         if self._http is None:
-            headers = [("server", "uvicorn")] if self.platform == "vllm" else []
+            headers = {"vllm": [("server", "uvicorn")], "llamacpp": [("Server", "llama.cpp")]}.get(
+                self.platform, []
+            )
             self._http = HTTPServerThread(self.app, self._host, self._port, headers)
             self._bound_port = self._http.address[1]
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m openai_compatible_client.server --platform vllm|ollama ...``."""
+"""Command line: ``python -m openai_compatible_client.server --platform vllm|ollama|llamacpp ...``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     """The argument parser (also used by ``occ serve``)."""
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Run the bundled reference server (vLLM or Ollama wire protocol, deterministic models).",
+        description="Run the bundled reference server (vLLM, Ollama or llama.cpp wire protocol).",
     )
     parser.add_argument("--platform", required=True, choices=PLATFORMS, help="wire protocol to speak")
     parser.add_argument(

@@ -7,8 +7,9 @@ given) match it are disturbed:
 * ``status`` (+ optional ``headers`` dict and ``body``, a JSON value or a string): answer with
   that instead of running the route (e.g. 429 with ``Retry-After``, 503);
 * ``after_chunks`` + ``then``: for a streamed answer, after that many frames either
-  ``"close"`` the connection without finishing the body (a truncated stream) or send the
-  platform's mid-stream ``"error"`` frame (text ``message``) and end the stream.
+  ``"close"`` the connection without finishing the body (a truncated stream), send the
+  platform's mid-stream ``"error"`` frame (text ``message``) and end the stream, or ``"end"``
+  the body cleanly there (a stream that lacks its final event).
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def disturb_stream(fault: dict[str, Any], response: AnyResponse) -> AnyResponse:
             yield chunk
         if mode == "error" and error_chunk is not None:
             yield error_chunk(message)
+            return
+        if mode == "end":
             return
         raise truncate_stream()
 

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 
+from . import ollama_compat as compat
 from . import ollama_inference as inference
 from . import ollama_manage as manage
 from .base import PlatformApp
@@ -57,6 +58,8 @@ class OllamaApp(PlatformApp):
         add("POST", "/api/create", lambda r: manage.create(store, r))
         add("HEAD", "/api/blobs/{digest}", lambda r: manage.head_blob(store, r))
         add("POST", "/api/blobs/{digest}", lambda r: manage.create_blob(store, r), stream_body=True)
+        add("POST", "/v1/responses", lambda r: compat.responses(store, r))
+        add("POST", "/v1/messages", lambda r: compat.messages(store, r))
 
     def _add(
         self, methods: str, path: str, route: Callable[[Request], AnyResponse], stream_body: bool = False

@@ -113,32 +113,58 @@ def parse_body(request: Request, struct: str, fields: dict[str, str]) -> dict[st
     return dict(body)
 
 
+# The Go kind of every field of ``api.Options`` (and its embedded ``Runner``): ``FromMap`` checks a
+# request's ``options`` against these; unknown keys are ignored (Ollama logs a warning).
 _OPTION_KINDS = {
-    "num_ctx": "integer",
-    "num_batch": "integer",
-    "num_gpu": "integer",
-    "main_gpu": "integer",
-    "num_thread": "integer",
-    "num_keep": "integer",
-    "seed": "integer",
-    "num_predict": "integer",
-    "top_k": "integer",
-    "repeat_last_n": "integer",
-    "draft_num_predict": "integer",
-    "use_mmap": "boolean",
+    "num_ctx": "int",
+    "num_batch": "int",
+    "num_gpu": "int",
+    "main_gpu": "int",
+    "use_mmap": "bool",
+    "num_thread": "int",
+    "draft_num_predict": "int",
+    "num_keep": "int",
+    "seed": "int",
+    "num_predict": "int",
+    "top_k": "int",
     "top_p": "float32",
     "min_p": "float32",
     "typical_p": "float32",
+    "repeat_last_n": "int",
     "temperature": "float32",
     "repeat_penalty": "float32",
     "presence_penalty": "float32",
     "frequency_penalty": "float32",
-    "stop": "array",
+    "stop": "[]string",
 }
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _option_error(key: str, kind: str, value: Any) -> str | None:
+    if kind in ("int", "float32"):
+        ok = _is_number(value)  # JSON numbers decode to float64; Go truncates them into int fields
+        shown = "integer" if kind == "int" else "float32"
+        return None if ok else f'option "{key}" must be of type {shown}'
+    if kind == "bool":
+        return None if isinstance(value, bool) else f'option "{key}" must be of type boolean'
+    if not isinstance(value, list):
+        return f'option "{key}" must be of type array'
+    if not all(isinstance(item, str) for item in value):
+        return f'option "{key}" must be of an array of strings'
+    return None
+
+
 def check_options(options: Any) -> dict[str, Any]:
-    """Validate ``options`` value types (Ollama answers 500 for a wrong type)."""
+    """``api.Options.FromMap``: a value of the wrong type is refused, as ``scheduleRunner`` answers it (500).
+
+    >>> check_options({"stop": "END"})
+    Traceback (most recent call last):
+    ...
+    openai_compatible_client.server.ollama_common.OllamaError: option "stop" must be of type array
+    """
     if options is None:
         return {}
     if not isinstance(options, dict):
@@ -147,14 +173,9 @@ def check_options(options: Any) -> dict[str, Any]:
         kind = _OPTION_KINDS.get(key)
         if kind is None or value is None:
             continue
-        if kind == "array":
-            ok = isinstance(value, list)
-        elif kind == "boolean":
-            ok = isinstance(value, bool)
-        else:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok:
-            raise OllamaError(500, f'option "{key}" must be of type {kind}')
+        message = _option_error(key, kind, value)
+        if message is not None:
+            raise OllamaError(500, message)
     return options
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -116,12 +117,34 @@ class Timing:
         }
 
 
+_THINK_CHOICES = '("high", "medium", "low", "max", true, or false)'
+
+
 def _check_think(value: Any) -> bool:
+    """``api.ThinkValue.UnmarshalJSON`` (a bind error, 400); True when thinking is asked for."""
     if value is None or isinstance(value, bool):
         return bool(value)
-    if isinstance(value, str) and value in _THINK_LEVELS:
-        return True
-    raise OllamaError(400, f"invalid think value: {value!r}".replace("'", '"'))
+    if isinstance(value, str):
+        if value in _THINK_LEVELS:
+            return True
+        raise OllamaError(400, f"invalid think value: {_go_quote(value)} (must be {_THINK_CHOICES[1:-1]})")
+    raise OllamaError(400, f"think must be a boolean or string {_THINK_CHOICES}")
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%q`` for the printable names and values quoted in error texts."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _require(model: LocalModel, shown: str, think: bool, wanted: list[str], action: str) -> None:
+    """The capability checks of the chat/generate handlers and ``scheduleRunner`` (all 400)."""
+    if think and "thinking" not in model.capabilities:
+        raise OllamaError(400, f"{_go_quote(shown)} does not support thinking")
+    if "completion" not in model.capabilities:
+        raise OllamaError(400, f"{_go_quote(shown)} does not support {action}")
+    missing = [cap for cap in wanted if cap not in model.capabilities]
+    if missing:
+        raise OllamaError(400, f"{model.name.full} does not support " + "\n".join(missing))
 
 
 def _check_format(value: Any) -> None:
@@ -268,11 +291,15 @@ def chat(store: ModelStore, tokenizer: WordTokenizer, request: Request) -> AnyRe
     start = time.time_ns()
     body = parse_body(request, "ChatRequest", CHAT_FIELDS)
     keep_alive = keep_alive_seconds(body.get("keep_alive"))
+    think = _check_think(body.get("think"))
     top = int(body.get("top_logprobs") or 0)
     if not 0 <= top <= 20:
         raise OllamaError(400, "top_logprobs must be between 0 and 20")
     name = body.get("model") or ""
     model = _lookup(store, name, OllamaError(400, "model is required"), f"model '{name}' not found")
+    tools = body.get("tools") or []
+    _require(model, name, think, ["tools"] if tools else [], "chat")
+    check_options(body.get("options"))
     messages = body.get("messages") or []
     if not messages:
         was_loaded = store.load(model, keep_alive)
@@ -287,10 +314,8 @@ def chat(store: ModelStore, tokenizer: WordTokenizer, request: Request) -> AnyRe
                 "done_reason": reason,
             }
         )
-    think = _check_think(body.get("think"))
     _check_format(body.get("format"))
     turns = _turns(messages)
-    tools = body.get("tools") or []
     plan = _plan(body, turns, chat_reply(turns), think, tools)
     prompt_tokens = len(tokenizer.chat_pieces([(t.role, t.text) for t in turns]))
     timing = Timing(start, store.load(model, keep_alive))
@@ -374,18 +399,25 @@ def generate_route(store: ModelStore, tokenizer: WordTokenizer, request: Request
     start = time.time_ns()
     body = parse_body(request, "GenerateRequest", GENERATE_FIELDS)
     keep_alive = keep_alive_seconds(body.get("keep_alive"))
+    think = _check_think(body.get("think"))
     top = int(body.get("top_logprobs") or 0)
     if not 0 <= top <= 20:
         raise OllamaError(400, "top_logprobs must be between 0 and 20")
     name = body.get("model") or ""
     model = _lookup(store, name, OllamaError(404, "model '' not found"), f"model '{name}' not found")
+    prompt = body.get("prompt") or ""
+    if not prompt and keep_alive == 0:
+        store.unload(model)
+        return json_ok(
+            {"model": name, "created_at": now_utc(), "response": "", "done": True, "done_reason": "unload"}
+        )
     raw = bool(body.get("raw"))
     if raw and (body.get("template") or body.get("system") or body.get("context")):
         raise OllamaError(400, "raw mode does not support template, system, or context")
-    think = _check_think(body.get("think"))
+    _require(model, name, think, ["insert"] if body.get("suffix") else [], "generate")
+    check_options(body.get("options"))
     _check_format(body.get("format"))
     images = _check_images(body.get("images"), "GenerateRequest.images")
-    prompt = body.get("prompt") or ""
     if not prompt and not images:
         store.load(model, keep_alive)
         return json_ok(
@@ -394,7 +426,7 @@ def generate_route(store: ModelStore, tokenizer: WordTokenizer, request: Request
                 "created_at": now_utc(),
                 "response": "",
                 "done": True,
-                "done_reason": "unload" if keep_alive == 0 else "load",
+                "done_reason": "load",
             }
         )
     turns = (

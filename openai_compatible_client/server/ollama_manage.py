@@ -31,11 +31,6 @@ _MODELS_DIR = "/usr/share/ollama/.ollama/models"
 _QUANTIZE = {"q4_k_m": "Q4_K_M", "q4_k_s": "Q4_K_S", "q8_0": "Q8_0"}
 
 
-def registry_has(name: ModelName) -> bool:
-    """The simulated registry serves every well-formed name except models named ``missing*``."""
-    return not name.model.lower().startswith("missing")
-
-
 def _list_entry(model: LocalModel) -> dict[str, Any]:
     return {
         "name": model.name.display,
@@ -241,7 +236,7 @@ def _short(digest: str) -> str:
 
 def _pull_steps(store: ModelStore, name: ModelName) -> Iterator[Any]:
     yield {"status": "pulling manifest"}
-    if not registry_has(name):
+    if not store.in_registry(name):
         yield Failure("pull model manifest: file does not exist")
         return
     existing = store.get(name)
@@ -287,6 +282,7 @@ def _push_steps(store: ModelStore, raw: str) -> Iterator[Any]:
         yield {"status": status, "digest": layer.digest, "total": layer.size}
         yield {"status": status, "digest": layer.digest, "total": layer.size, "completed": layer.size}
     yield {"status": "pushing manifest"}
+    store.publish(name)
     yield {"status": "success"}
 
 

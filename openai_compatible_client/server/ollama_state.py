@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .ollama_common import FOREVER_NS, ModelName, parse_name
+from .ollama_common import DEFAULT_HOST, DEFAULT_NAMESPACE, FOREVER_NS, ModelName, parse_name
 
 DEFAULT_KEEP_ALIVE = 300.0
 CONTEXT_LENGTH = 4096
@@ -18,6 +18,23 @@ DEFAULT_TEMPLATE = (
     "{{ .Content }}<|eot_id|>{{ end }}<|start_header_id|>assistant<|end_header_id|>\n\n"
 )
 CAPABILITIES = ["completion", "tools", "thinking", "vision", "insert"]
+# What ``ollama show`` lists for these registry models, so each capability check can be exercised;
+# any other name gets CAPABILITIES (the reference model does everything a chat model can).
+KNOWN_CAPABILITIES: dict[str, list[str]] = {
+    "llama2": ["completion"],
+    "qwen3": ["completion", "tools", "thinking"],
+    "gpt-oss": ["completion", "tools", "thinking"],
+    "gemma3": ["completion", "vision"],
+    "llava": ["completion", "vision"],
+    "qwen2.5-coder": ["completion", "tools", "insert"],
+    "nomic-embed-text": ["embedding"],
+    "all-minilm": ["embedding"],
+}
+
+
+def capabilities_for(name: ModelName) -> list[str]:
+    """The capabilities a model of this name has when pulled from the simulated registry."""
+    return list(KNOWN_CAPABILITIES.get(name.model.lower(), CAPABILITIES))
 
 
 def sha256_hex(data: bytes) -> str:
@@ -99,6 +116,7 @@ def seed_model(name: ModelName) -> LocalModel:
         modified_ns=time.time_ns(),
         license=["Reference model license."],
         parameters={"stop": ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]},
+        capabilities=capabilities_for(name),
     )
 
 
@@ -118,11 +136,26 @@ class ModelStore:
         self._models: dict[tuple[str, str, str, str], LocalModel] = {}
         self._running: dict[tuple[str, str, str, str], Running] = {}
         self._blobs: dict[str, int] = {}
+        self._registry: set[tuple[str, str, str, str]] = set()
         for raw in names:
             parsed = parse_name(raw)
             if parsed is None:
                 raise ValueError(f"invalid Ollama model name: {raw!r}")
             self.put(seed_model(parsed))
+            self._registry.add(parsed.key)
+
+    def in_registry(self, name: ModelName) -> bool:
+        """Whether the simulated registry serves this name: the models the server started with, the
+        library models of ``KNOWN_CAPABILITIES`` (any tag), and whatever was pushed."""
+        library = (name.host.lower(), name.namespace.lower()) == (DEFAULT_HOST, DEFAULT_NAMESPACE)
+        with self._lock:
+            known = library and name.model.lower() in KNOWN_CAPABILITIES
+            return known or name.key in self._registry
+
+    def publish(self, name: ModelName) -> None:
+        """Record a successful push: the registry now serves ``name``."""
+        with self._lock:
+            self._registry.add(name.key)
 
     def get(self, name: ModelName) -> LocalModel | None:
         """The local model with this name (case-insensitive), if any."""

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
 from collections.abc import Callable
 
-from . import vllm_generate, vllm_platform, vllm_pooling
+from . import anthropic_messages, vllm_generate, vllm_platform, vllm_pooling
 from .base import PlatformApp
 from .faults import FaultPlan
 from .recording import RequestLog
 from .transport import AnyResponse, Request, Response, json_bytes
-from .vllm_common import MAX_MODEL_LEN, VERSION, VLLMError, error_response, now
+from .vllm_admin import AdminState
+from .vllm_common import MAX_MODEL_LEN, VERSION, VLLMError, error_response, now, parse_body
 from .vllm_context import VLLMContext
+from .vllm_responses import ResponsesStore
 
 _GUARDED_PREFIXES = ("/v1", "/v2", "/inference", "/cohere")
 _UNAUTHORIZED = json_bytes({"error": "Unauthorized"})
@@ -36,14 +37,25 @@ class VLLMApp(PlatformApp):
         super().__init__(log, faults)
         self.ctx = VLLMContext(list(models), embedding_dim)
         self._key_digest = hashlib.sha256(api_key.encode()).digest() if api_key else None
-        self._served = 0
-        self._lock = threading.Lock()
+        self.admin = AdminState()
+        self.responses = ResponsesStore()
         add = self._add
         add("GET", "/health", lambda ctx, r: Response(200))
         add("GET POST", "/ping", lambda ctx, r: Response(200))
         add("GET", "/version", lambda ctx, r: _json({"version": VERSION}))
-        add("GET", "/load", lambda ctx, r: _json({"server_load": 0}))
-        add("GET", "/metrics", self._metrics)
+        add("GET", "/load", self.admin.load)
+        add("GET", "/metrics", self.admin.metrics)
+        add("GET", "/tokenizer_info", self.admin.tokenizer_info)
+        add("POST", "/v1/load_lora_adapter", self.admin.load_lora)
+        add("POST", "/v1/unload_lora_adapter", self.admin.unload_lora)
+        add("POST", "/sleep", self.admin.sleep)
+        add("POST", "/wake_up", self.admin.wake_up)
+        add("GET", "/is_sleeping", self.admin.is_sleeping)
+        add("POST", "/v1/responses", self.responses.create)
+        add("GET", "/v1/responses/{response_id}", self.responses.retrieve)
+        add("POST", "/v1/responses/{response_id}/cancel", self.responses.cancel)
+        add("POST", "/v1/messages", _messages)
+        add("POST", "/v1/messages/count_tokens", _count_tokens)
         add("GET", "/v1/models", _models)
         add("POST", "/v1/chat/completions", vllm_generate.chat)
         add("POST", "/v1/completions", vllm_generate.completions)
@@ -63,8 +75,7 @@ class VLLMApp(PlatformApp):
         ctx = self.ctx
 
         def handler(request: Request) -> AnyResponse:
-            with self._lock:
-                self._served += 1
+            self.admin.count()
             try:
                 return route(ctx, request)
             except VLLMError as exc:
@@ -97,40 +108,68 @@ class VLLMApp(PlatformApp):
         """vLLM's 500 envelope."""
         return error_response(500, "InternalServerError", "Internal server error", None)
 
-    def _metrics(self, ctx: VLLMContext, request: Request) -> Response:
-        lines = [
-            "# HELP vllm:num_requests_running Number of requests in model execution batches.",
-            "# TYPE vllm:num_requests_running gauge",
-            f'vllm:num_requests_running{{model_name="{ctx.first}"}} 0.0',
-            "# HELP vllm:request_success_total Count of successfully processed requests.",
-            "# TYPE vllm:request_success_total counter",
-            f'vllm:request_success_total{{model_name="{ctx.first}"}} {float(self._served)}',
-        ]
-        return Response(200, ("\n".join(lines) + "\n").encode(), "text/plain; version=0.0.4; charset=utf-8")
-
 
 def _json(value: object) -> Response:
     return Response(200, json_bytes(value), "application/json")
+
+
+_MESSAGES_KINDS = {
+    "model": "str",
+    "messages": "list",
+    "max_tokens": "int",
+    "stream": "bool",
+    "system": "str|list",
+}
+
+
+def _anthropic(ctx: VLLMContext, request: Request, required: tuple[str, ...]) -> str:
+    """Body validation answers in vLLM's envelope (FastAPI runs it first); later errors in Anthropic's."""
+    body = parse_body(request, _MESSAGES_KINDS, required=required)
+    try:
+        return ctx.check_model(body.get("model"))
+    except VLLMError as exc:
+        raise anthropic_messages.MessagesError(exc.status, exc.type, exc.message) from None
+
+
+def _messages(ctx: VLLMContext, request: Request) -> AnyResponse:
+    try:
+        return anthropic_messages.create(
+            request, _anthropic(ctx, request, ("model", "messages", "max_tokens"))
+        )
+    except anthropic_messages.MessagesError as exc:
+        return exc.response()
+
+
+def _count_tokens(ctx: VLLMContext, request: Request) -> AnyResponse:
+    try:
+        _anthropic(ctx, request, ("model", "messages"))
+        return anthropic_messages.count_tokens(request)
+    except anthropic_messages.MessagesError as exc:
+        return exc.response()
+
+
+def _permission(name: str, created: int) -> dict[str, object]:
+    return {
+        "id": "modelperm-" + hashlib.sha256(name.encode()).hexdigest()[:32],
+        "object": "model_permission",
+        "created": created,
+        "allow_create_engine": False,
+        "allow_sampling": True,
+        "allow_logprobs": True,
+        "allow_search_indices": False,
+        "allow_view": True,
+        "allow_fine_tuning": False,
+        "organization": "*",
+        "group": None,
+        "is_blocking": False,
+    }
 
 
 def _models(ctx: VLLMContext, request: Request) -> Response:
     created = now()
     cards = []
     for name in ctx.names:
-        permission = {
-            "id": "modelperm-" + hashlib.sha256(name.encode()).hexdigest()[:32],
-            "object": "model_permission",
-            "created": created,
-            "allow_create_engine": False,
-            "allow_sampling": True,
-            "allow_logprobs": True,
-            "allow_search_indices": False,
-            "allow_view": True,
-            "allow_fine_tuning": False,
-            "organization": "*",
-            "group": None,
-            "is_blocking": False,
-        }
+        permission = _permission(name, created)
         cards.append(
             {
                 "id": name,
@@ -141,6 +180,19 @@ def _models(ctx: VLLMContext, request: Request) -> Response:
                 "parent": None,
                 "max_model_len": MAX_MODEL_LEN,
                 "permission": [permission],
+            }
+        )
+    for name, path in ctx.adapters.items():
+        cards.append(
+            {
+                "id": name,
+                "object": "model",
+                "created": created,
+                "owned_by": "vllm",
+                "root": path,
+                "parent": ctx.first,
+                "max_model_len": None,
+                "permission": [_permission(name, created)],
             }
         )
     return _json({"object": "list", "data": cards})

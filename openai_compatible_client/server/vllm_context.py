@@ -34,6 +34,8 @@ class VLLMContext:
     names: list[str]
     embedding_dim: int = 16
     tokenizer: WordTokenizer = field(default_factory=WordTokenizer)
+    adapters: dict[str, str] = field(default_factory=dict)
+    """LoRA adapters loaded at run time: name -> path (usable as ``model``)."""
 
     @property
     def first(self) -> str:
@@ -55,6 +57,8 @@ class VLLMContext:
         """
         if name is None or name == "" or name in self.names:
             return self.first
+        if name in self.adapters:
+            return str(name)
         if pooling:
             raise VLLMError(404, "NotFoundError", f"The model `{name}` does not exist.", None)
         aliases = ", ".join(self.names)

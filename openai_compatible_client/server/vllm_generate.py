@@ -506,7 +506,7 @@ def completions(ctx: VLLMContext, request: Request) -> AnyResponse:
         body["max_tokens"] = 16
     _check_sampling(body, max_tokens_min=0 if echo else 1)
     if body.get("suffix") is not None:
-        raise bad_request("suffix is not currently supported", "suffix")
+        raise bad_request("suffix is only supported for models with FIM completion rendering", "suffix")
     logprobs = body.get("logprobs")
     if logprobs is not None and logprobs > 20:
         raise bad_request(

@@ -47,7 +47,9 @@ def _ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
 
 # Failures before the status line, by how far the attempt got (see ``RETRYABLE``).
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_REFUSED = (httpx.TooManyRedirects, httpx.UnsupportedProtocol, httpx.ProtocolError, httpx.DecodingError)
+# A server that closes before any byte of the answer (also a stale pooled connection) raises
+# RemoteProtocolError: the request may have reached it, so that one is SENT, not REFUSED.
+_REFUSED = (httpx.TooManyRedirects, httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.DecodingError)
 
 
 class _Attempt:
@@ -262,7 +264,10 @@ class _Items:
             chunk = await self._chunks.__anext__()
         except StopAsyncIteration:
             self._done = True
-            self._pending.extend(reader.close())
+            try:
+                self._pending.extend(reader.close())
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise transport.undecodable(call, url, exc) from exc
             if not reader.complete:
                 raise transport.incomplete(
                     call, url, reader.items, "no terminator before end of body"

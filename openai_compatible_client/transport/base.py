@@ -208,7 +208,7 @@ class TransportBase:
                 endpoint=call.endpoint,
                 url=url,
                 reason=why,
-                answered=phase is Phase.ANSWERING,
+                answered=phase is not Phase.NOT_SENT,
             )
         idempotent, other = RETRYABLE[phase]
         return Retryable(error, exc, retryable=idempotent if call.idempotent else other)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import http.client
 import itertools
 import logging
 import socket
@@ -121,12 +122,24 @@ class _WatchedMixin:
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
 
+class _Response(http.client.HTTPResponse):
+    """``http.client`` skips only ``100 Continue``; other 1xx (``103 Early Hints``...) are skipped too."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if 100 < status < 200 and status != 101:
+                http.client.parse_headers(self.fp)  # an informational answer: its headers, no body
+                continue
+            return version, status, reason
+
+
 class _HTTPConnection(_WatchedMixin, HTTPConnection):
-    pass
+    response_class = _Response
 
 
 class _HTTPSConnection(_WatchedMixin, HTTPSConnection):
-    pass
+    response_class = _Response
 
 
 class _HTTPPool(HTTPConnectionPool):

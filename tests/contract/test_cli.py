@@ -103,33 +103,38 @@ def test_show_prints_ollamas_layout_and_single_fields(
 
 
 def test_pull_cp_ps_stop_rm_push(ollama: RunningServer, capsys: pytest.CaptureFixture[str]) -> None:
-    assert occ(ollama, "pull", "cli-verb", "--insecure") == 0
+    # llama2 is in the simulated registry; the tag keeps this copy apart from other tests'
+    assert occ(ollama, "pull", "llama2:cli-verb", "--insecure") == 0
     assert capsys.readouterr().err.rstrip().endswith("success")
-    assert bodies(ollama, "/api/pull") == [{"model": "cli-verb", "insecure": True, "stream": True}]
+    assert bodies(ollama, "/api/pull") == [{"model": "llama2:cli-verb", "insecure": True, "stream": True}]
 
-    assert occ(ollama, "cp", "cli-verb", "someone/cli-verb") == 0
-    assert capsys.readouterr().out == "copied 'cli-verb' to 'someone/cli-verb'\n"
-    assert bodies(ollama, "/api/copy") == [{"source": "cli-verb", "destination": "someone/cli-verb"}]
+    assert occ(ollama, "cp", "llama2:cli-verb", "someone/cli-verb") == 0
+    assert capsys.readouterr().out == "copied 'llama2:cli-verb' to 'someone/cli-verb'\n"
+    assert bodies(ollama, "/api/copy") == [{"source": "llama2:cli-verb", "destination": "someone/cli-verb"}]
     assert occ(ollama, "push", "someone/cli-verb") == 0
     assert capsys.readouterr().err.rstrip().endswith("success")
     assert bodies(ollama, "/api/push") == [{"model": "someone/cli-verb", "insecure": False, "stream": True}]
 
-    OpenAICompatibleClient(base_url=ollama.base_url, platform="ollama").models.load("cli-verb")
+    OpenAICompatibleClient(base_url=ollama.base_url, platform="ollama").models.load("llama2:cli-verb")
     assert occ(ollama, "ps") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL"]
-    (row,) = [line for line in lines[1:] if line.startswith("cli-verb:latest ")]
+    (row,) = [line for line in lines[1:] if line.startswith("llama2:cli-verb ")]
     assert "% " in row and row.endswith("from now")
 
-    assert occ(ollama, "stop", "cli-verb") == 0
+    assert occ(ollama, "stop", "llama2:cli-verb") == 0
     assert capsys.readouterr().out == ""
-    assert bodies(ollama, "/api/generate")[-1] == {"model": "cli-verb", "keep_alive": 0, "stream": False}
-    assert occ(ollama, "ps", "cli-verb") == 0
+    assert bodies(ollama, "/api/generate")[-1] == {
+        "model": "llama2:cli-verb",
+        "keep_alive": 0,
+        "stream": False,
+    }
+    assert occ(ollama, "ps", "llama2:cli-verb") == 0
     assert capsys.readouterr().out.splitlines()[1:] == []
 
-    assert occ(ollama, "rm", "cli-verb", "someone/cli-verb") == 0
-    assert capsys.readouterr().out == "deleted 'cli-verb'\ndeleted 'someone/cli-verb'\n"
-    assert bodies(ollama, "/api/delete") == [{"model": "cli-verb"}, {"model": "someone/cli-verb"}]
+    assert occ(ollama, "rm", "llama2:cli-verb", "someone/cli-verb") == 0
+    assert capsys.readouterr().out == "deleted 'llama2:cli-verb'\ndeleted 'someone/cli-verb'\n"
+    assert bodies(ollama, "/api/delete") == [{"model": "llama2:cli-verb"}, {"model": "someone/cli-verb"}]
 
 
 def test_verbs_report_a_missing_model_in_one_line(

@@ -266,11 +266,11 @@ def test_unknown_model_is_not_found_with_server_text(vllm: RunningServer) -> Non
 
 
 def test_unsupported_parameter_policy(vllm: RunningServer) -> None:
-    with pytest.warns(UserWarning, match="suffix"):
-        invoke("sync", vllm.base_url, "vllm", "completions.create", model=VLLM_MODEL, prompt="x", suffix="y")
-    assert "suffix" not in bodies(vllm, "/v1/completions")[0]
+    with pytest.warns(UserWarning, match="best_of"):
+        invoke("sync", vllm.base_url, "vllm", "completions.create", model=VLLM_MODEL, prompt="x", best_of=2)
+    assert "best_of" not in bodies(vllm, "/v1/completions")[0]
     vllm.clear()
-    with pytest.raises(UnsupportedParameterError, match="suffix"):
+    with pytest.raises(UnsupportedParameterError, match="best_of"):
         invoke(
             "sync",
             vllm.base_url,
@@ -278,7 +278,7 @@ def test_unsupported_parameter_policy(vllm: RunningServer) -> None:
             "completions.create",
             model=VLLM_MODEL,
             prompt="x",
-            suffix="y",
+            best_of=2,
             client_args={"unsupported_params": "error"},
         )
     assert vllm.requests() == []

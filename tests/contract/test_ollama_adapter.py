@@ -101,7 +101,7 @@ def test_copy_then_delete(mode: str, ollama: RunningServer) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_pull_streams_progress_and_ends_with_success(mode: str, ollama: RunningServer) -> None:
-    model = f"pulled-{mode}"
+    model = f"qwen3:pulled-{mode}"  # a registry model, under a tag no other test pulls
     events = call(mode, ollama, "models.pull", model=model, stream=True)
     assert all(isinstance(e, ProgressResponse) for e in events)
     statuses = [e.status for e in events]
@@ -127,7 +127,7 @@ def test_pull_failure_inside_the_stream_and_without_it(mode: str, ollama: Runnin
 def test_a_progress_stream_cut_short_is_incomplete(mode: str, ollama: RunningServer) -> None:
     ollama.add_fault(path="/api/pull", after_chunks=2, then="close")
     with pytest.raises(E.IncompleteStreamError) as info:
-        call(mode, ollama, "models.pull", model=f"cut-{mode}", stream=True)
+        call(mode, ollama, "models.pull", model=f"qwen3:cut-{mode}", stream=True)
     assert info.value.items_received == 2
 
 
@@ -307,13 +307,13 @@ OfficialCall = Callable[[Any], Any]
 SAME_CALLS: list[tuple[str, str, dict[str, Any], str, OfficialCall]] = [
     ("/api/tags", "models.list", {}, "GET", lambda c: c.list()),
     ("/api/show", "models.info", {"model": OLLAMA_MODEL}, "POST", lambda c: c.show(OLLAMA_MODEL)),
-    ("/api/pull", "models.pull", {"model": "same-pull"}, "POST", lambda c: c.pull("same-pull")),
+    ("/api/pull", "models.pull", {"model": "qwen3:same-pull"}, "POST", lambda c: c.pull("qwen3:same-pull")),
     (
         "/api/pull",
         "models.pull",
-        {"model": "same-pull", "insecure": True, "stream": True},
+        {"model": "qwen3:same-pull", "insecure": True, "stream": True},
         "POST",
-        lambda c: c.pull("same-pull", insecure=True, stream=True),
+        lambda c: c.pull("qwen3:same-pull", insecure=True, stream=True),
     ),
     ("/api/push", "models.push", {"model": OLLAMA_MODEL}, "POST", lambda c: c.push(OLLAMA_MODEL)),
     (
@@ -483,7 +483,7 @@ def test_occ_model_commands(ollama: RunningServer, capsys: pytest.CaptureFixture
         out.splitlines()[0].split() == ["NAME", "ID", "SIZE", "MODIFIED"] and f"{OLLAMA_MODEL}:latest" in out
     )
 
-    assert occ(ollama, "models", "pull", "cli-pulled") == 0
+    assert occ(ollama, "models", "pull", "qwen3:cli-pulled") == 0
     captured = capsys.readouterr()
     assert (
         captured.out == ""
@@ -492,7 +492,7 @@ def test_occ_model_commands(ollama: RunningServer, capsys: pytest.CaptureFixture
     )
     assert "100%" in captured.err
 
-    assert occ(ollama, "models", "pull", "cli-pulled", "--json") == 0
+    assert occ(ollama, "models", "pull", "qwen3:cli-pulled", "--json") == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[0] == {"status": "pulling manifest"} and lines[-1] == {"status": "success"}
 
@@ -524,7 +524,7 @@ def test_occ_model_commands(ollama: RunningServer, capsys: pytest.CaptureFixture
     assert "num_ctx" in capsys.readouterr().out
     assert occ(ollama, "models", "copy", "cli-made", "cli-copy") == 0
     assert "copied 'cli-made' to 'cli-copy'" in capsys.readouterr().out
-    for name in ("cli-made", "cli-copy", "cli-pulled"):
+    for name in ("cli-made", "cli-copy", "qwen3:cli-pulled"):
         assert occ(ollama, "models", "delete", name, "--json") == 0
         assert json.loads(capsys.readouterr().out) == {"status": "success"}
 

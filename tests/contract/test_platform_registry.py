@@ -1,7 +1,7 @@
 """A new kind of server is one ``register_platform`` call: no change to the facade.
 
-The test registers ``llamacpp`` (llama.cpp's server speaks the OpenAI-style ``/v1`` routes and
-answers ``GET /health``) with the generic OpenAI-style resources, and drives it against the
+The test registers ``sglang`` (SGLang speaks the OpenAI-style ``/v1`` routes and answers
+``GET /health``) with the plain OpenAI-style inference and resources, and drives it against the
 reference server's vLLM side: chat (plain and streamed) through LiteLLM's ``hosted_vllm``
 provider, the model list, health, and refusals of what such a server does not have.
 """
@@ -21,6 +21,7 @@ from openai_compatible_client import (
 )
 from openai_compatible_client import errors as E
 from openai_compatible_client.platforms import Platform, Probe, unregister_platform
+from openai_compatible_client.platforms.openai.inference import OPENAI_STYLE
 from openai_compatible_client.platforms.openai.resources import RESOURCES
 from openai_compatible_client.platforms.vllm.types import ModelList
 from tests.contract.conftest import VLLM_MODEL
@@ -28,45 +29,42 @@ from tests.support.reference import RunningServer
 
 pytestmark = pytest.mark.contract
 
-LLAMACPP = Platform(
-    name="llamacpp",
+SGLANG = Platform(
+    name="sglang",
     chat_provider="hosted_vllm",
     completion_provider="hosted_vllm",
     embedding_provider="hosted_vllm",
+    inference=OPENAI_STYLE,
     probe=Probe("/health", key="status"),
     resources=RESOURCES,
 )
 
 
 @pytest.fixture()
-def llamacpp() -> Iterator[Platform]:
-    register_platform(LLAMACPP)
+def sglang() -> Iterator[Platform]:
+    register_platform(SGLANG)
     try:
-        yield LLAMACPP
+        yield SGLANG
     finally:
-        unregister_platform(LLAMACPP.name)
+        unregister_platform(SGLANG.name)
 
 
 def run(mode: str, base_url: str, body: Any) -> Any:
     """Run ``body(client)`` with a sync client, or ``await body(client)`` with an async one."""
     if mode == "sync":
-        with OpenAICompatibleClient(base_url=base_url, platform="llamacpp", max_retries=0) as client:
+        with OpenAICompatibleClient(base_url=base_url, platform="sglang", max_retries=0) as client:
             return body(client)
 
     async def go() -> Any:
-        async with AsyncOpenAICompatibleClient(
-            base_url=base_url, platform="llamacpp", max_retries=0
-        ) as client:
+        async with AsyncOpenAICompatibleClient(base_url=base_url, platform="sglang", max_retries=0) as client:
             return await body(client)
 
     return asyncio.run(go())
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_registered_platform_chats_and_lists_models(
-    mode: str, llamacpp: Platform, vllm: RunningServer
-) -> None:
-    messages = [{"role": "user", "content": "Hello from llama.cpp"}]
+def test_registered_platform_chats_and_lists_models(mode: str, sglang: Platform, vllm: RunningServer) -> None:
+    messages = [{"role": "user", "content": "Hello from SGLang"}]
     url = vllm.base_url + "/v1"
 
     async def async_calls(client: Any) -> tuple[Any, Any, Any, Any]:
@@ -76,7 +74,7 @@ def test_registered_platform_chats_and_lists_models(
         return reply, pieces, await client.models.list(), await client.health()
 
     def sync_calls(client: Any) -> tuple[Any, Any, Any, Any]:
-        assert client.platform == "llamacpp"
+        assert client.platform == "sglang"
         reply = client.chat.completions.create(model=VLLM_MODEL, messages=messages, max_tokens=8)
         stream = client.chat.completions.create(model=VLLM_MODEL, messages=messages, stream=True)
         pieces = [c.choices[0].delta.content or "" for c in stream if c.choices]
@@ -95,9 +93,7 @@ def test_registered_platform_chats_and_lists_models(
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_registered_platform_refuses_what_it_lacks(
-    mode: str, llamacpp: Platform, vllm: RunningServer
-) -> None:
+def test_registered_platform_refuses_what_it_lacks(mode: str, sglang: Platform, vllm: RunningServer) -> None:
     def attempts(client: Any) -> list[tuple[str, Any]]:
         return [
             ("server.version", lambda: client.version()),
@@ -123,16 +119,16 @@ def test_registered_platform_refuses_what_it_lacks(
 
     errors = run(mode, vllm.base_url, check if mode == "sync" else async_check)
     assert [(e.method, e.platform) for e in errors] == [
-        ("server.version", "llamacpp"),
-        ("models.pull", "llamacpp"),
-        ("tokenizer.encode", "llamacpp"),
+        ("server.version", "sglang"),
+        ("models.pull", "sglang"),
+        ("tokenizer.encode", "sglang"),
     ]
     assert {"vllm", "ollama"} <= set(errors[0].available_on)
     assert errors[1].available_on == ("ollama",) and errors[2].available_on == ("vllm",)
     assert vllm.requests() == []
 
 
-def test_config_accepts_the_new_name_only_while_registered(llamacpp: Platform) -> None:
+def test_config_accepts_the_new_name_only_while_registered(sglang: Platform) -> None:
     from openai_compatible_client.config import ClientConfig
 
-    assert ClientConfig(base_url="http://127.0.0.1:8080", platform="llamacpp").platform == "llamacpp"
+    assert ClientConfig(base_url="http://127.0.0.1:8080", platform="sglang").platform == "sglang"

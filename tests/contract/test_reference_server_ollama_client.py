@@ -183,13 +183,13 @@ def test_create_progress_stream_from_blob(client: ollama.Client, tmp_path: Path)
 
 
 def test_pull_and_push_streams(client: ollama.Client) -> None:
-    name = unique("pulled")
+    name = "llava:" + unique("pulled")  # a model the simulated registry has, under a fresh tag
     steps = list(client.pull(name, stream=True))
     assert steps[0].status == "pulling manifest" and steps[-1].status == "success"
     layer_steps = [s for s in steps if s.digest]
     assert layer_steps and all(s.total for s in layer_steps)
     assert any(s.completed == s.total for s in layer_steps)
-    assert f"{name}:latest" in [m.model for m in client.list().models]
+    assert name in [m.model for m in client.list().models]
     assert client.pull(name).status == "success"
     pushed = list(client.push(name, stream=True))
     assert pushed[0].status == "retrieving manifest" and pushed[-1].status == "success"

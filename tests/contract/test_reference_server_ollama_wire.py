@@ -199,11 +199,11 @@ def test_copy_delete_empty_bodies_and_progress_without_zeros(ollama_server: Runn
     assert (copied.status_code, copied.content) == (200, b"")
     deleted = requests.delete(ollama_server.base_url + "/api/delete", json={"model": "wire-copy"}, timeout=10)
     assert (deleted.status_code, deleted.content) == (200, b"")
-    pulled = post(ollama_server, "/api/pull", {"model": "wire-pulled"})
+    pulled = post(ollama_server, "/api/pull", {"model": "gemma3:wire-pulled"})
     lines = [json.loads(line) for line in pulled.text.splitlines()]
     assert lines[0] == {"status": "pulling manifest"}
     assert all(v not in (0, "", None) for line in lines for v in line.values())
-    single = post(ollama_server, "/api/pull", {"model": "wire-pulled", "stream": False})
+    single = post(ollama_server, "/api/pull", {"model": "gemma3:wire-pulled", "stream": False})
     assert (single.headers["content-type"], single.json()) == ("application/json", {"status": "success"})
     failing = post(ollama_server, "/api/pull", {"model": "missing-thing"})
     assert failing.status_code == 200

@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import threading
@@ -86,7 +85,9 @@ def test_keep_alive_has_no_nagle_stall(vllm_server: RunningServer) -> None:
         timings.append(time.perf_counter() - start)
         assert response.status == 200
     connection.close()
-    assert statistics.median(timings) < 0.02
+    # A Nagle / delayed-ACK stall costs ~40 ms on every keep-alive request, so even the fastest
+    # of 30 shows it; the minimum is immune to a loaded machine's scheduling delays.
+    assert min(timings) < 0.02, f"fastest of 30: {min(timings) * 1000:.0f} ms"
 
 
 def test_many_concurrent_connections(vllm_server: RunningServer) -> None:

@@ -41,9 +41,14 @@ SCHEMA = {
 }
 DOCS = ["The cat sits on the mat.", "Stock markets fell today."]
 MODEL = "<model>"  # replaced by the served model name of the case's server
-# Objects keyed by data, not field names: completions' token -> logprob maps.
+LORA = "<lora>"  # replaced by the generated adapter's directory (OCC_REAL_VLLM_LORA_PATH)
+# Objects keyed by data, not field names: completions' token -> logprob maps, token id -> token.
 MAP_PATHS = frozenset(
-    {"$.choices[].logprobs.top_logprobs[]", "<content chunk>.choices[].logprobs.top_logprobs[]"}
+    {
+        "$.choices[].logprobs.top_logprobs[]",
+        "<content chunk>.choices[].logprobs.top_logprobs[]",
+        "$.added_tokens_decoder",
+    }
 )
 
 
@@ -204,6 +209,101 @@ CASES = [
         "wrong",
     ),
     Case("error unknown path", "chat", "GET", "/v1/no-such-route"),
+    # Responses API
+    Case(
+        "responses",
+        "chat",
+        "POST",
+        "/v1/responses",
+        {"model": MODEL, "input": "What is 2+2?", "max_output_tokens": 16, "temperature": 0},
+    ),
+    Case(
+        "responses stream",
+        "chat",
+        "POST",
+        "/v1/responses",
+        {"model": MODEL, "input": "What is 2+2?", "max_output_tokens": 3, "temperature": 0, "stream": True},
+        stream=True,
+    ),
+    Case(
+        "responses background",
+        "chat",
+        "POST",
+        "/v1/responses",
+        {"model": MODEL, "input": "Count to ten.", "max_output_tokens": 8, "background": True},
+    ),
+    Case("error responses unknown id", "chat", "GET", "/v1/responses/resp_missing"),
+    Case("error responses cancel unknown id", "chat", "POST", "/v1/responses/resp_missing/cancel"),
+    Case(
+        "error responses unknown model",
+        "chat",
+        "POST",
+        "/v1/responses",
+        {"model": "nope", "input": "hi"},
+    ),
+    Case("error responses no input", "chat", "POST", "/v1/responses", {"model": MODEL}),
+    # Anthropic Messages
+    Case(
+        "messages",
+        "chat",
+        "POST",
+        "/v1/messages",
+        {"model": MODEL, "max_tokens": 16, "messages": USER, "temperature": 0},
+    ),
+    Case(
+        "messages max_tokens",
+        "chat",
+        "POST",
+        "/v1/messages",
+        {"model": MODEL, "max_tokens": 2, "messages": USER, "temperature": 0},
+    ),
+    Case(
+        "messages stream",
+        "chat",
+        "POST",
+        "/v1/messages",
+        {"model": MODEL, "max_tokens": 8, "messages": USER, "temperature": 0, "stream": True},
+        stream=True,
+    ),
+    Case(
+        "messages count_tokens",
+        "chat",
+        "POST",
+        "/v1/messages/count_tokens",
+        {"model": MODEL, "messages": USER},
+    ),
+    Case(
+        "error messages unknown model",
+        "chat",
+        "POST",
+        "/v1/messages",
+        {"model": "nope", "max_tokens": 4, "messages": USER},
+    ),
+    Case("error messages no max_tokens", "chat", "POST", "/v1/messages", {"model": MODEL, "messages": USER}),
+    # Serving admin
+    Case("tokenizer_info", "chat", "GET", "/tokenizer_info", key="none"),
+    Case("load", "chat", "GET", "/load", key="none"),
+    Case("ping", "chat", "GET", "/ping", key="none"),
+    Case("is_sleeping", "chat", "GET", "/is_sleeping", key="none"),
+    Case("lora load", "chat", "POST", "/v1/load_lora_adapter", {"lora_name": "diff-lora", "lora_path": LORA}),
+    Case("lora models list", "chat", "GET", "/v1/models"),
+    Case(
+        "lora load again",
+        "chat",
+        "POST",
+        "/v1/load_lora_adapter",
+        {"lora_name": "diff-lora", "lora_path": LORA},
+    ),
+    Case("lora unload", "chat", "POST", "/v1/unload_lora_adapter", {"lora_name": "diff-lora"}),
+    Case("error lora unload again", "chat", "POST", "/v1/unload_lora_adapter", {"lora_name": "diff-lora"}),
+    Case(
+        "error lora bad path",
+        "chat",
+        "POST",
+        "/v1/load_lora_adapter",
+        {"lora_name": "diff-missing", "lora_path": "/nonexistent/adapter"},
+    ),
+    Case("error lora no path", "chat", "POST", "/v1/load_lora_adapter", {"lora_name": "diff-x"}),
 ]
 
 
@@ -225,7 +325,8 @@ def send(root: str, api_key: str, model: str, case: Case) -> Answer:
         headers["Authorization"] = f"Bearer {WRONG_KEY}"
     body = None
     if case.body is not None:
-        body = {k: (model if v == MODEL else v) for k, v in case.body.items()}
+        swap = {MODEL: model, LORA: os.environ.get("OCC_REAL_VLLM_LORA_PATH", "/nonexistent/lora")}
+        body = {k: (swap[v] if isinstance(v, str) and v in swap else v) for k, v in case.body.items()}
     response = RAW.request(
         case.method, root + case.path, json=body, headers=headers, timeout=RAW_TIMEOUT, stream=case.stream
     )
@@ -242,7 +343,12 @@ def send(root: str, api_key: str, model: str, case: Case) -> Answer:
                 events.append(json.loads(data))
             return Answer(response.status_code, events, done)
         text = response.text
-    return Answer(response.status_code, json.loads(text) if text.strip() else None)
+    if not text.strip():
+        return Answer(response.status_code, None)
+    try:
+        return Answer(response.status_code, json.loads(text))
+    except ValueError:  # LoRA load/unload answer plain text
+        return Answer(response.status_code, text)
 
 
 def chunk_kind(chunk: dict[str, Any]) -> str:
@@ -264,6 +370,8 @@ def compare(real: Answer, reference: Answer) -> list[Difference]:
         return [Difference("HTTP status", str(real.status), str(reference.status))]
     if not isinstance(real.body, list) or not real.body or not isinstance(real.body[0], dict):
         return shape_diff(real.body, reference.body, maps=MAP_PATHS)
+    if "type" in real.body[0] and "object" not in real.body[0]:
+        return compare_events(real, reference)
     if "object" not in real.body[0] or not str(real.body[0]["object"]).endswith(("chunk", "completion")):
         return shape_diff(real.body, reference.body, maps=MAP_PATHS)
     # A stream: compare the first chunk of each form that either side sent.
@@ -279,6 +387,27 @@ def compare(real: Answer, reference: Answer) -> list[Difference]:
             found.append(Difference(f"<{kind}>", "missing", "present"))
         else:
             found.extend(shape_diff(first_real[kind], first_reference[kind], f"<{kind}>", MAP_PATHS))
+    return found
+
+
+def compare_events(real: Answer, reference: Answer) -> list[Difference]:
+    """Named-event streams (Responses, Anthropic): the same event types, each of the same shape."""
+    found: list[Difference] = []
+    if real.done != reference.done:
+        found.append(Difference("data: [DONE]", str(real.done), str(reference.done)))
+    first_real = {e["type"]: e for e in reversed(real.body)}
+    first_reference = {e["type"]: e for e in reversed(reference.body) if isinstance(e, dict)}
+    for kind in sorted(first_real.keys() | first_reference.keys()):
+        if kind not in first_reference:
+            found.append(Difference(f"<{kind}>", "present", "missing"))
+        elif kind not in first_real:
+            found.append(Difference(f"<{kind}>", "missing", "present"))
+        else:
+            found.extend(shape_diff(first_real[kind], first_reference[kind], f"<{kind}>", MAP_PATHS))
+    if real.body[-1].get("type") != reference.body[-1].get("type"):
+        found.append(
+            Difference("<last event>", str(real.body[-1].get("type")), str(reference.body[-1].get("type")))
+        )
     return found
 
 

@@ -85,7 +85,7 @@ def snapshot() -> Snapshot:
     return Snapshot(open_fds(), live_threads())
 
 
-def assert_no_leaks(before: Snapshot, settle: float = 2.0) -> None:
+def assert_no_leaks(before: Snapshot, settle: float = 10.0) -> None:
     """No socket or thread more than ``before`` (polling briefly: closes can trail the call)."""
     deadline = time.monotonic() + settle
     while True:

@@ -11,9 +11,10 @@ headers, broken chunked encoding, trickled status lines, early closes)::
     with HostileServer(script) as server:
         ...  # call server.url
 
-Every server is bounded: it accepts at most ``max_connections``, every socket read gives up
-after ``io_timeout``, :meth:`Conn.hold` waits at most ``hold_limit``, and :meth:`HostileServer.stop`
-closes every socket and joins every thread.
+Every server is bounded: it accepts at most ``max_connections``; every socket read gives up
+after ``io_timeout`` and every write after ``send_timeout`` (a client slowed by a loaded machine
+or by ``tracemalloc`` may take long to read a big answer); :meth:`Conn.hold` waits at most
+``hold_limit``; :meth:`HostileServer.stop` closes every socket and joins every thread.
 """
 
 from __future__ import annotations
@@ -98,8 +99,9 @@ class Conn:
         return request
 
     def send(self, data: bytes) -> bool:
-        """Write bytes; ``False`` when the client is gone."""
+        """Write bytes; ``False`` when the client is gone (or reads nothing for ``send_timeout``)."""
         try:
+            self.sock.settimeout(self.server.send_timeout)
             self.sock.sendall(data)
             return True
         except OSError:
@@ -167,11 +169,13 @@ class HostileServer:
         max_connections: int = 64,
         io_timeout: float = 10.0,
         hold_limit: float = 20.0,
+        send_timeout: float = 120.0,
     ) -> None:
         self.script = script
         self.max_connections = max_connections
         self.io_timeout = io_timeout
         self.hold_limit = hold_limit
+        self.send_timeout = send_timeout
         self.stopping = threading.Event()
         self.requests: list[Request] = []
         self.connections = 0

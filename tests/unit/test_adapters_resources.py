@@ -74,8 +74,18 @@ def test_tables_name_the_resources_the_facade_exposes() -> None:
         "rerank",
         "audio",
         "server",
+        "lora",
+        "responses",
+        "messages",
     }
-    assert set(ollama.RESOURCES) == {"models", "blobs", "server", "embeddings_legacy"}
+    assert set(ollama.RESOURCES) == {
+        "models",
+        "blobs",
+        "server",
+        "embeddings_legacy",
+        "responses",
+        "messages",
+    }
     assert set(openai_style.RESOURCES) == {"models", "server"}
 
 

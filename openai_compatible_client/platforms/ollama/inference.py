@@ -2,8 +2,11 @@
 
 Requests: LiteLLM's ``ollama_chat`` (chat) and ``ollama`` (generate) transformations build the
 body; this module files the OpenAI parameters LiteLLM does not map (``options``, the
-penalties, ``keep_alive``, the top-level ``format``/``think``/``system``/``raw``/``images``),
-fixes up tool messages, and sends ``n`` as ``n`` separate calls (Ollama has no ``n``).
+penalties, ``keep_alive``, the top-level ``format``/``think``/``system``/``raw``/``images``/
+``suffix``), applies the corrections of :mod:`.option_map` (``stop`` lists, ``reasoning_effort``
+-> ``think``, log probabilities, ``options`` types), fixes up tool messages, and sends ``n`` as
+``n`` separate calls (Ollama has no ``n``; with a seed, copy ``i`` gets ``seed + i``). A
+parameter the option map does not place goes through the ``unsupported_params`` policy.
 
 Answers: Ollama's native payloads are mapped to ``openai.types``: ``message``/``response`` ->
 ``choices``, ``prompt_eval_count``/``eval_count`` -> ``usage``, ``created_at`` -> ``created``,
@@ -15,10 +18,11 @@ ids, ``thinking`` -> ``reasoning_content``; the timing counters stay on the obje
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from openai.types import Completion, CreateEmbeddingResponse
@@ -27,11 +31,13 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.normalize import BadPayload, as_count, as_object, as_text, validate
+from openai_compatible_client.platforms.ollama import option_map
 from openai_compatible_client.platforms.request import (
     Kind,
     Prepared,
     Request,
     apply_policy,
+    apply_unmapped,
     chat_config,
     make_call,
     merge,
@@ -66,7 +72,6 @@ UNSUPPORTED: dict[str, str] = {
     "store": "Ollama does not store completions",
     "metadata": "Ollama does not store completions",
     "web_search_options": "Ollama has no web search",
-    "suffix": "Ollama's suffix works only for models with an insert template",
     "best_of": "Ollama has no best_of",
     "echo": "Ollama cannot echo the prompt",
     "functions": "use tools= instead of the deprecated functions=",
@@ -78,7 +83,7 @@ UNSUPPORTED: dict[str, str] = {
 # frequency_penalty into repeat_penalty, which means something else).
 OPTION_PARAMS = ("frequency_penalty", "presence_penalty")
 """OpenAI parameters sent as Ollama ``options`` under the same name."""
-TOP_LEVEL = ("format", "think", "system", "raw", "images")
+TOP_LEVEL = ("format", "think", "system", "raw", "images", "suffix")
 """Ollama parameters sent at the top of the body, as given."""
 IGNORED = ("user", "prompt_cache_key", "safety_identifier", "verbosity")
 """OpenAI metadata that does not change the answer: not sent."""
@@ -90,10 +95,15 @@ _FINISH = {"stop": "stop", "length": "length", "load": "stop", "unload": "stop",
 # ---------------------------------------------------------------------------- requests
 
 
-def _top_level(request: Request) -> dict[str, Any]:
-    """``format``/``think``/``system``/``raw``/``images`` as given, and ``keep_alive`` (call, else config)."""
+def _top_level(request: Request, kind: Kind) -> dict[str, Any]:
+    """The :data:`TOP_LEVEL` keys as given, ``think`` from ``reasoning_effort``, the log-probability
+    fields, and ``keep_alive`` (call, else config)."""
     given = request.given
     top = {k: given.pop(k) for k in TOP_LEVEL if k in given}
+    effort = given.pop("reasoning_effort", None)
+    if effort is not None:
+        top.setdefault("think", option_map.think_from_effort(request.method, effort))
+    top.update(option_map.logprob_fields(request.method, kind, given))
     keep_alive = given.pop("keep_alive", request.config.ollama.keep_alive)
     if keep_alive is not None:
         top["keep_alive"] = keep_alive
@@ -101,9 +111,13 @@ def _top_level(request: Request) -> dict[str, Any]:
 
 
 def _options(request: Request) -> dict[str, Any]:
-    """``options``: the config's, the call's over them, and the OpenAI penalties."""
+    """``options``: the config's, the call's over them (type-checked), and the OpenAI penalties."""
     given = request.given
-    options = merge(request.config.ollama.options, given.pop("options", None))
+    options = option_map.check_options(
+        request.method, merge(request.config.ollama.options, given.pop("options", None))
+    )
+    if "stop" in given:
+        given["stop"] = option_map.stop_list(given["stop"])
     for key in OPTION_PARAMS:
         if key in given:
             options[key] = given.pop(key)
@@ -165,7 +179,8 @@ def _generate(request: Request, kind: Kind, messages: list[dict[str, Any]], prom
             f"{request.method}: n>1 with stream=True is not supported on ollama (it has no n)"
         )
     apply_policy(request)
-    top = _top_level(request)
+    apply_unmapped(request, option_map.CHAT_WIRE if kind == "chat" else option_map.COMPLETION_WIRE)
+    top = _top_level(request, kind)
     options = _options(request)
     if kind == "chat":
         body, path = chat_body(request, messages), "/api/chat"
@@ -185,7 +200,17 @@ def _generate(request: Request, kind: Kind, messages: list[dict[str, Any]], prom
     call = make_call(
         platform, path, body, wire, stream=request.stream, stream_framing=OllamaInference.stream_framing
     )
-    return Prepared(call, kind, request.model, platform, request.stream, request.include_usage, copies)
+    copy_calls = tuple(dataclasses.replace(call, json=b) for b in option_map.seeded_copies(body, copies))
+    return Prepared(
+        call,
+        kind,
+        request.model,
+        platform,
+        request.stream,
+        request.include_usage,
+        copies,
+        copy_calls if copies > 1 else (),
+    )
 
 
 def embed_body(request: Request, input: list[str]) -> dict[str, Any]:
@@ -197,7 +222,7 @@ def embed_body(request: Request, input: list[str]) -> dict[str, Any]:
             body[key] = given.pop(key)
     options = merge(request.config.ollama.options, given.pop("options", None))
     if options:
-        body["options"] = options
+        body["options"] = option_map.check_options(request.method, options)
     keep_alive = given.pop("keep_alive", request.config.ollama.keep_alive)
     if keep_alive is not None:
         body["keep_alive"] = keep_alive
@@ -239,8 +264,8 @@ def message_fixups(sent: list[dict[str, Any]], original: list[dict[str, Any]]) -
 
 def to_chat_completion(payload: Any, model: str) -> ChatCompletion:
     """An ``/api/chat`` answer as ``ChatCompletion``."""
-    body = as_object(payload)
-    message = as_object(body.get("message", {}))
+    body = _answer(payload, "message", dict)
+    message = as_object(body["message"])
     tool_calls = _tool_calls(message.get("tool_calls"))
     out_message: dict[str, Any] = {
         "role": "assistant",
@@ -261,14 +286,13 @@ def to_chat_completion(payload: Any, model: str) -> ChatCompletion:
         "usage": _usage(body),
         **_timings(body),
     }
-    if body.get("logprobs") is not None:
-        completion["choices"][0]["logprobs"] = {"content": body["logprobs"]}
+    completion["choices"][0]["logprobs"] = _logprobs(option_map.chat_logprobs, body.get("logprobs"))
     return validate(ChatCompletion, completion)
 
 
 def to_completion(payload: Any, model: str) -> Completion:
     """An ``/api/generate`` answer as ``Completion``."""
-    body = as_object(payload)
+    body = _answer(payload, "response", str)
     completion: dict[str, Any] = {
         "id": _answer_id(body, model, prefix="cmpl-"),
         "object": "text_completion",
@@ -279,7 +303,7 @@ def to_completion(payload: Any, model: str) -> Completion:
                 "index": 0,
                 "text": as_text(body.get("response")),
                 "finish_reason": _finish(body.get("done_reason")),
-                "logprobs": None,
+                "logprobs": _logprobs(option_map.completion_logprobs, body.get("logprobs")),
             }
         ],
         "usage": _usage(body),
@@ -366,7 +390,8 @@ class ChatChunks(_Chunks):
         chunks: list[ChatCompletionChunk] = []
         done = body.get("done") is True
         if delta or not done:
-            chunks.append(self._chunk(body, delta, None))
+            logprobs = _logprobs(option_map.chat_logprobs, body.get("logprobs"))
+            chunks.append(self._chunk(body, delta, None, logprobs=logprobs))
         if done:
             finish = "tool_calls" if self._saw_tools else _finish(body.get("done_reason"))
             chunks.append(self._chunk(body, {}, finish, extra=_timings(body)))
@@ -385,10 +410,11 @@ class ChatChunks(_Chunks):
         delta: dict[str, Any],
         finish: str | None,
         extra: Mapping[str, Any] | None = None,
+        logprobs: dict[str, Any] | None = None,
     ) -> ChatCompletionChunk:
         chunk = {
             **self._base(body, "chat.completion.chunk"),
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": logprobs}],
             **(extra or {}),
         }
         return validate(ChatCompletionChunk, chunk)
@@ -396,6 +422,10 @@ class ChatChunks(_Chunks):
 
 class CompletionChunks(_Chunks):
     """Maps each ``/api/generate`` stream line to ``Completion`` chunks (as the SDK streams them)."""
+
+    def __init__(self, model: str, include_usage: bool) -> None:
+        super().__init__(model, include_usage)
+        self._offset = 0
 
     def __call__(self, payload: Any) -> list[Completion]:
         body = as_object(payload)
@@ -405,7 +435,10 @@ class CompletionChunks(_Chunks):
         chunks: list[Completion] = []
         base = self._base(body, "text_completion")
         if text or not done:
-            choice = {"index": 0, "text": text, "finish_reason": None, "logprobs": None}
+            offset = self._offset
+            logprobs = _logprobs(lambda v: option_map.completion_logprobs(v, offset), body.get("logprobs"))
+            self._offset += len(text)
+            choice = {"index": 0, "text": text, "finish_reason": None, "logprobs": logprobs}
             chunks.append(validate(Completion, {**base, "choices": [choice]}))
         if done:
             last = {
@@ -419,6 +452,23 @@ class CompletionChunks(_Chunks):
                 final["usage"] = _usage(body)
             chunks.append(validate(Completion, final))
         return chunks
+
+
+def _answer(payload: Any, field: str, kind: type) -> dict[str, Any]:
+    """A finished, non-streamed Ollama answer: ``done`` is true and ``field`` has its type."""
+    body = as_object(payload)
+    if body.get("done") is not True:
+        raise BadPayload("not a finished Ollama answer ('done' is not true)")
+    if not isinstance(body.get(field), kind):
+        raise BadPayload(f"an Ollama answer needs '{field}' ({kind.__name__})")
+    return body
+
+
+def _logprobs(mapper: Callable[[Any], dict[str, Any] | None], value: Any) -> dict[str, Any] | None:
+    try:
+        return mapper(value)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BadPayload(f"Ollama logprobs: {exc}") from None
 
 
 def _finish(reason: Any) -> str:
@@ -541,10 +591,13 @@ class OllamaInference:
         del messages
         wire = take_wire(request.given)
         body = embed_body(request, input)
+        encode = request.given.pop("encoding_format", None) == "base64"  # Ollama answers floats only
+        request.given.pop("user", None)  # metadata that does not change the answer
         apply_policy(request)
+        apply_unmapped(request, {})
         body.update(wire.extra_body or {})
         call = make_call(request.platform.name, "/api/embed", body, wire, stream=False)
-        return Prepared(call, "embedding", request.model, request.platform.name)
+        return Prepared(call, "embedding", request.model, request.platform.name, encode_base64=encode)
 
     def to_chat_completion(self, payload: Any, model: str) -> ChatCompletion:
         """See :func:`to_chat_completion`."""

@@ -19,10 +19,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
-from openai.types import Model
-
 from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
-from openai_compatible_client.model_retrieve import retrieve_call, retrieved
+from openai_compatible_client.platforms.base import Endpoint
+from openai_compatible_client.platforms.common.messages import AsyncMessagesCreateOnly, MessagesCreateOnly
+from openai_compatible_client.platforms.common.responses import AsyncResponsesCreateOnly, ResponsesCreateOnly
 from openai_compatible_client.platforms.ollama.types import (
     CopyRequest,
     CreateRequest,
@@ -46,6 +46,7 @@ from openai_compatible_client.platforms.openai.resources import (
     health_call,
     healthy,
 )
+from openai_compatible_client.platforms.openai.retrieve import retrieve_call, retrieved
 from openai_compatible_client.platforms.validation import build_body, check_digest, check_model, reply_parser
 from openai_compatible_client.transport.http import BodyFactory, Call, Reply
 
@@ -128,17 +129,27 @@ def create_call(
     parameters: Mapping[str, Any] | None = None,
     messages: Messages | None = None,
     quantize: str | None = None,
+    renderer: str | None = None,
+    parser: str | None = None,
+    requires: str | None = None,
+    info: Mapping[str, Any] | None = None,
+    draft_quantize: str | None = None,
+    draft_files: Mapping[str, str] | None = None,
+    remote_host: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
     stream: bool = False,
     timeout: float | None = None,
 ) -> Call:
     """``POST /api/create``: a model from another (``from_``), from uploaded blobs (``files``), or both.
 
-    The digests in ``files`` and ``adapters`` are checked locally (``sha256:<64 hex>``).
+    The digests in ``files``, ``adapters`` and ``draft_files`` are checked locally (``sha256:<64 hex>``).
+    ``renderer``/``parser`` name the prompt renderer and output parser of Ollama's built-in model
+    families; ``extra_body`` adds fields a newer server knows.
 
     >>> create_call("mario", from_="llama3.2", system="You are Mario.").json
     {'model': 'mario', 'stream': False, 'system': 'You are Mario.', 'from': 'llama3.2'}
     """
-    for name, table in (("files", files), ("adapters", adapters)):
+    for name, table in (("files", files), ("adapters", adapters), ("draft_files", draft_files)):
         for filename, digest in (table or {}).items():
             check_digest(digest)
             if os.path.isabs(filename) or ".." in filename.replace("\\", "/").split("/"):
@@ -156,6 +167,14 @@ def create_call(
         system=system,
         parameters=None if parameters is None else dict(parameters),
         messages=None if messages is None else [dict(m) for m in messages],
+        renderer=renderer,
+        parser=parser,
+        requires=requires,
+        info=None if info is None else dict(info),
+        draft_quantize=draft_quantize,
+        draft_files=None if draft_files is None else dict(draft_files),
+        remote_host=remote_host,
+        extra_body=extra_body,
     )
     return _progress_call("/api/create", body, stream, timeout)
 
@@ -165,51 +184,67 @@ def list_call() -> Call:
     return _json_call("GET", "/api/tags", None)
 
 
-def show_call(model: str, *, verbose: bool = False) -> Call:
+def show_call(model: str, *, verbose: bool = False, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``POST /api/show`` (``verbose`` is sent only when true, as the official client never sends it).
 
     >>> show_call("llama3.2").json
     {'model': 'llama3.2'}
     """
     return _json_call(
-        "POST", "/api/show", build_body(ShowRequest, model=check_model(model), verbose=verbose or None)
+        "POST",
+        "/api/show",
+        build_body(ShowRequest, extra_body=extra_body, model=check_model(model), verbose=verbose or None),
     )
 
 
-def copy_call(source: str, destination: str) -> Call:
+def copy_call(source: str, destination: str, *, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``POST /api/copy``: the server answers 200 with an empty body."""
     body = build_body(
         CopyRequest,
+        extra_body=extra_body,
         source=check_model(source, field="source"),
         destination=check_model(destination, field="destination"),
     )
     return _json_call("POST", "/api/copy", body, idempotent=False)
 
 
-def delete_call(model: str) -> Call:
+def delete_call(model: str, *, extra_body: Mapping[str, Any] | None = None) -> Call:
     """``DELETE /api/delete`` with a JSON body: the server answers 200 with an empty body."""
-    return _json_call(
-        "DELETE", "/api/delete", build_body(DeleteRequest, model=check_model(model)), idempotent=False
-    )
+    body = build_body(DeleteRequest, extra_body=extra_body, model=check_model(model))
+    return _json_call("DELETE", "/api/delete", body, idempotent=False)
 
 
 def pull_call(
-    model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+    model: str,
+    *,
+    insecure: bool = False,
+    stream: bool = False,
+    timeout: float | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
     """``POST /api/pull``.
 
     >>> pull_call("llama3.2").json
     {'model': 'llama3.2', 'stream': False, 'insecure': False}
     """
-    body = build_body(TransferRequest, model=check_model(model), stream=stream, insecure=insecure)
+    body = build_body(
+        TransferRequest, extra_body=extra_body, model=check_model(model), stream=stream, insecure=insecure
+    )
     return _progress_call("/api/pull", body, stream, timeout)
 
 
 def push_call(
-    model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+    model: str,
+    *,
+    insecure: bool = False,
+    stream: bool = False,
+    timeout: float | None = None,
+    extra_body: Mapping[str, Any] | None = None,
 ) -> Call:
     """``POST /api/push`` (the model is ``namespace/model:tag``)."""
-    body = build_body(TransferRequest, model=check_model(model), stream=stream, insecure=insecure)
+    body = build_body(
+        TransferRequest, extra_body=extra_body, model=check_model(model), stream=stream, insecure=insecure
+    )
     return _progress_call("/api/push", body, stream, timeout)
 
 
@@ -411,7 +446,16 @@ _DEPRECATION = (
 # Resources
 
 
-class Models(PlatformResource):
+class _ModelsEndpoints:
+    list = Endpoint(list_call, reply_parser(ListResponse))
+    retrieve = Endpoint(retrieve_call, retrieved())
+    info = Endpoint(show_call, reply_parser(ShowResponse))
+    copy = Endpoint(copy_call, _status)
+    delete = Endpoint(delete_call, _status)
+    running = Endpoint(ps_call, reply_parser(RunningResponse))
+
+
+class Models(_ModelsEndpoints, PlatformResource):
     """``client.models`` on Ollama: create, list, info, copy, delete, pull, push, running, load, unload."""
 
     resource = "models"
@@ -430,6 +474,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[False] = ...,
         timeout: float | None = ...,
     ) -> ProgressResponse: ...
@@ -448,6 +500,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[True],
         timeout: float | None = ...,
     ) -> Iterator[ProgressResponse]: ...
@@ -465,6 +525,14 @@ class Models(PlatformResource):
         parameters: Mapping[str, Any] | None = None,
         messages: Messages | None = None,
         quantize: str | None = None,
+        renderer: str | None = None,
+        parser: str | None = None,
+        requires: str | None = None,
+        info: Mapping[str, Any] | None = None,
+        draft_quantize: str | None = None,
+        draft_files: Mapping[str, str] | None = None,
+        remote_host: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         stream: bool = False,
         timeout: float | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
@@ -484,6 +552,14 @@ class Models(PlatformResource):
             parameters=parameters,
             messages=messages,
             quantize=quantize,
+            renderer=renderer,
+            parser=parser,
+            requires=requires,
+            info=info,
+            draft_quantize=draft_quantize,
+            draft_files=draft_files,
+            remote_host=remote_host,
+            extra_body=extra_body,
             stream=stream,
             timeout=timeout,
         )
@@ -491,38 +567,36 @@ class Models(PlatformResource):
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
-    def list(self) -> ListResponse:
-        """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
-        return self._send(list_call(), reply_parser(ListResponse))
-
-    def retrieve(self, model: str) -> Model:
-        """One local model as ``openai.types.Model`` (``GET /v1/models/{model}``; 404: ``NotFoundError``)."""
-        return self._send(retrieve_call(self._platform, model), retrieved())
-
-    def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
-        """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return self._send(show_call(model, verbose=verbose), reply_parser(ShowResponse))
-
-    def copy(self, source: str, destination: str) -> StatusResponse:
-        """Copy a model under a new name (``POST /api/copy``)."""
-        return self._send(copy_call(source, destination), _status)
-
-    def delete(self, model: str) -> StatusResponse:
-        """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return self._send(delete_call(model), _status)
-
     @overload
     def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> Iterator[ProgressResponse]: ...
 
     def pull(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Download a model from its registry (``POST /api/pull``).
 
@@ -530,33 +604,47 @@ class Models(PlatformResource):
             The final status, or with ``stream=True`` an iterator of progress objects
             (``status``, ``digest``, ``total``, ``completed``).
         """
-        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         return (
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
     @overload
     def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> Iterator[ProgressResponse]: ...
 
     def push(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | Iterator[ProgressResponse]:
         """Upload a model to its registry (``POST /api/push``; the name is ``namespace/model:tag``)."""
-        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         return (
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
-
-    def running(self) -> RunningResponse:
-        """The models loaded in memory (``GET /api/ps``)."""
-        return self._send(ps_call(), reply_parser(RunningResponse))
 
     def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
         """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
@@ -569,7 +657,7 @@ class Models(PlatformResource):
         return self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
 
 
-class AsyncModels(AsyncPlatformResource):
+class AsyncModels(_ModelsEndpoints, AsyncPlatformResource):
     """``client.models`` on Ollama: create, list, info, copy, delete, pull, push, running, load, unload."""
 
     resource = "models"
@@ -588,6 +676,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[False] = ...,
         timeout: float | None = ...,
     ) -> ProgressResponse: ...
@@ -606,6 +702,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = ...,
         messages: Messages | None = ...,
         quantize: str | None = ...,
+        renderer: str | None = ...,
+        parser: str | None = ...,
+        requires: str | None = ...,
+        info: Mapping[str, Any] | None = ...,
+        draft_quantize: str | None = ...,
+        draft_files: Mapping[str, str] | None = ...,
+        remote_host: str | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
         stream: Literal[True],
         timeout: float | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
@@ -623,6 +727,14 @@ class AsyncModels(AsyncPlatformResource):
         parameters: Mapping[str, Any] | None = None,
         messages: Messages | None = None,
         quantize: str | None = None,
+        renderer: str | None = None,
+        parser: str | None = None,
+        requires: str | None = None,
+        info: Mapping[str, Any] | None = None,
+        draft_quantize: str | None = None,
+        draft_files: Mapping[str, str] | None = None,
+        remote_host: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
         stream: bool = False,
         timeout: float | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
@@ -642,6 +754,14 @@ class AsyncModels(AsyncPlatformResource):
             parameters=parameters,
             messages=messages,
             quantize=quantize,
+            renderer=renderer,
+            parser=parser,
+            requires=requires,
+            info=info,
+            draft_quantize=draft_quantize,
+            draft_files=draft_files,
+            remote_host=remote_host,
+            extra_body=extra_body,
             stream=stream,
             timeout=timeout,
         )
@@ -649,38 +769,36 @@ class AsyncModels(AsyncPlatformResource):
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
-    async def list(self) -> ListResponse:
-        """The local models (``GET /api/tags``): ``r["models"][0]["name"]`` or ``r.models[0].name``."""
-        return await self._send(list_call(), reply_parser(ListResponse))
-
-    async def retrieve(self, model: str) -> Model:
-        """One local model as ``openai.types.Model`` (``GET /v1/models/{model}``; 404: ``NotFoundError``)."""
-        return await self._send(retrieve_call(self._platform, model), retrieved())
-
-    async def info(self, model: str, *, verbose: bool = False) -> ShowResponse:
-        """A model's Modelfile, template, parameters and metadata (``POST /api/show``)."""
-        return await self._send(show_call(model, verbose=verbose), reply_parser(ShowResponse))
-
-    async def copy(self, source: str, destination: str) -> StatusResponse:
-        """Copy a model under a new name (``POST /api/copy``)."""
-        return await self._send(copy_call(source, destination), _status)
-
-    async def delete(self, model: str) -> StatusResponse:
-        """Delete a model and its unused blobs (``DELETE /api/delete``)."""
-        return await self._send(delete_call(model), _status)
-
     @overload
     async def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     async def pull(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
 
     async def pull(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Download a model from its registry (``POST /api/pull``).
 
@@ -688,33 +806,47 @@ class AsyncModels(AsyncPlatformResource):
             The final status, or with ``stream=True`` an async iterator of progress objects
             (``status``, ``digest``, ``total``, ``completed``).
         """
-        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = pull_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         if stream:
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
     @overload
     async def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[False] = ..., timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[False] = ...,
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> ProgressResponse: ...
 
     @overload
     async def push(
-        self, model: str, *, insecure: bool = ..., stream: Literal[True], timeout: float | None = ...
+        self,
+        model: str,
+        *,
+        insecure: bool = ...,
+        stream: Literal[True],
+        timeout: float | None = ...,
+        extra_body: Mapping[str, Any] | None = ...,
     ) -> AsyncIterator[ProgressResponse]: ...
 
     async def push(
-        self, model: str, *, insecure: bool = False, stream: bool = False, timeout: float | None = None
+        self,
+        model: str,
+        *,
+        insecure: bool = False,
+        stream: bool = False,
+        timeout: float | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProgressResponse | AsyncIterator[ProgressResponse]:
         """Upload a model to its registry (``POST /api/push``; the name is ``namespace/model:tag``)."""
-        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout)
+        call = push_call(model, insecure=insecure, stream=stream, timeout=timeout, extra_body=extra_body)
         if stream:
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
-
-    async def running(self) -> RunningResponse:
-        """The models loaded in memory (``GET /api/ps``)."""
-        return await self._send(ps_call(), reply_parser(RunningResponse))
 
     async def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
         """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
@@ -727,14 +859,14 @@ class AsyncModels(AsyncPlatformResource):
         return await self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
 
 
-class Blobs(PlatformResource):
+class _BlobsEndpoints:
+    check = Endpoint(blob_check_call, _present)
+
+
+class Blobs(_BlobsEndpoints, PlatformResource):
     """``client.blobs``: the content-addressed files ``models.create(files=...)`` refers to."""
 
     resource = "blobs"
-
-    def check(self, digest: str) -> bool:
-        """Whether the server has the blob (``HEAD /api/blobs/<digest>``); the digest is checked first."""
-        return self._send(blob_check_call(digest), _present)
 
     def push(
         self,
@@ -768,14 +900,10 @@ class Blobs(PlatformResource):
             raise
 
 
-class AsyncBlobs(AsyncPlatformResource):
+class AsyncBlobs(_BlobsEndpoints, AsyncPlatformResource):
     """``client.blobs``: the content-addressed files ``models.create(files=...)`` refers to."""
 
     resource = "blobs"
-
-    async def check(self, digest: str) -> bool:
-        """Whether the server has the blob (``HEAD /api/blobs/<digest>``); the digest is checked first."""
-        return await self._send(blob_check_call(digest), _present)
 
     async def push(
         self,
@@ -810,28 +938,24 @@ class AsyncBlobs(AsyncPlatformResource):
             raise
 
 
-class Server(PlatformResource):
+class _ServerEndpoints:
+    version = Endpoint(version_call, reply_parser(VersionResponse))
+
+
+class Server(_ServerEndpoints, PlatformResource):
     """``client.version()`` / ``client.health()`` on Ollama."""
 
     resource = "server"
-
-    def version(self) -> VersionResponse:
-        """``GET /api/version``: ``r.version`` such as ``"0.33.0"``."""
-        return self._send(version_call(), reply_parser(VersionResponse))
 
     def health(self) -> bool:
         """``GET /`` (``Ollama is running``): True, or a typed error."""
         return self._send(health_call(PLATFORM, "/"), healthy)
 
 
-class AsyncServer(AsyncPlatformResource):
+class AsyncServer(_ServerEndpoints, AsyncPlatformResource):
     """``client.version()`` / ``client.health()`` on Ollama."""
 
     resource = "server"
-
-    async def version(self) -> VersionResponse:
-        """``GET /api/version``: ``r.version`` such as ``"0.33.0"``."""
-        return await self._send(version_call(), reply_parser(VersionResponse))
 
     async def health(self) -> bool:
         """``GET /`` (``Ollama is running``): True, or a typed error."""
@@ -881,6 +1005,8 @@ class AsyncEmbeddingsLegacy(AsyncPlatformResource):
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
+    "responses": (ResponsesCreateOnly, AsyncResponsesCreateOnly),
+    "messages": (MessagesCreateOnly, AsyncMessagesCreateOnly),
     "models": (Models, AsyncModels),
     "blobs": (Blobs, AsyncBlobs),
     "server": (Server, AsyncServer),

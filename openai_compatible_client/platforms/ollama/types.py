@@ -74,6 +74,13 @@ class CreateRequest(_Request):
     system: str | None = None
     parameters: dict[str, Any] | None = None
     messages: list[dict[str, Any]] | None = None
+    renderer: str | None = None
+    parser: str | None = None
+    requires: str | None = None
+    info: dict[str, Any] | None = None
+    draft_quantize: str | None = None
+    draft_files: dict[str, str] | None = None
+    remote_host: str | None = None
 
     @model_serializer(mode="wrap")
     def _rename_from(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -8,7 +8,7 @@ overrides :meth:`OpenAIStyleInference.extra_body`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
@@ -33,7 +33,10 @@ from openai_compatible_client.platforms.request import (
 from openai_compatible_client.transport.http import Framing
 from openai_compatible_client.transport.streams import Terminator
 
-__all__ = ["OPENAI_STYLE", "OpenAIStyleInference"]
+__all__ = ["GENERIC", "OPENAI_STYLE", "GenericInference", "OpenAIStyleInference", "Route"]
+
+Route = Literal["chat", "completion", "embedding", "chat_embedding"]
+"""Which request an ``extra_body`` goes on (``chat_embedding``: ``embeddings.create(messages=...)``)."""
 
 
 def _ids(value: list[Any]) -> bool:
@@ -52,9 +55,12 @@ class OpenAIStyleInference:
     stream_framing: ClassVar[tuple[Framing, Terminator]] = ("sse", "sse_done")
     """How streams are framed and how they end."""
 
-    def extra_body(self, config: ClientConfig, extra_body: Any) -> dict[str, Any]:
+    all_logprobs: ClassVar[bool] = False
+    """Whether ``top_logprobs=-1`` (all) is accepted."""
+
+    def extra_body(self, config: ClientConfig, extra_body: Any, route: Route) -> dict[str, Any]:
         """What goes over LiteLLM's body: the call's ``extra_body`` (vLLM adds its options here)."""
-        del config
+        del config, route
         return merge(extra_body)
 
     def router_params(self, config: ClientConfig) -> dict[str, Any]:
@@ -69,6 +75,10 @@ class OpenAIStyleInference:
         given = request.given
         if "top_logprobs" in given and not given.get("logprobs"):
             raise InvalidRequestError(f"{request.method}: top_logprobs needs logprobs=True")
+        if given.get("top_logprobs") == -1 and not self.all_logprobs:
+            raise InvalidRequestError(
+                f"{request.method}: top_logprobs=-1 (all) is vLLM's; use 0..20 on {request.platform.name}"
+            )
         return self._generate(request, "chat", messages=messages)
 
     def check_prompt(self, prompt: Any, method: str) -> Any:
@@ -110,19 +120,28 @@ class OpenAIStyleInference:
         given, name = request.given, request.model
         wire = take_wire(given)
         litellm_config = embedding_config(request.platform.embedding_provider)
-        openai_params = {k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given}
+        openai_params: dict[str, Any] = {
+            k: given.pop(k) for k in ("dimensions", "encoding_format", "user") if k in given
+        }
         reject_ollama_parameters(request)
-        optional = litellm_config.map_openai_params(
-            non_default_params=openai_params, optional_params={}, model=name, drop_params=False
+        optional = (
+            litellm_config.map_openai_params(
+                non_default_params=openai_params, optional_params={}, model=name, drop_params=False
+            )
+            if litellm_config is not None
+            else openai_params
         )
         body: dict[str, Any]
         if messages is not None:
             body = {"model": name, "messages": messages, **optional}
+        elif litellm_config is None:  # a provider with no embedding transformation: OpenAI's body
+            body = {"model": name, "input": input, **optional}
         else:
             body = litellm_config.transform_embedding_request(
                 model=name, input=input, optional_params=dict(optional), headers={}
             )
-        body.update(self.extra_body(request.config, wire.extra_body))
+        route: Route = "embedding" if messages is None else "chat_embedding"
+        body.update(self.extra_body(request.config, wire.extra_body, route))
         call = make_call(request.platform.name, "/v1/embeddings", body, wire, stream=False)
         return Prepared(call, "embedding", name, request.platform.name)
 
@@ -155,7 +174,7 @@ class OpenAIStyleInference:
         else:
             body = {"model": model, "prompt": prompt, **optional}
             path = "/v1/completions"
-        body.update(self.extra_body(request.config, wire.extra_body))
+        body.update(self.extra_body(request.config, wire.extra_body, kind))
         body.pop("stream", None)
         if request.stream:
             body["stream"] = True
@@ -194,5 +213,15 @@ class OpenAIStyleInference:
         return lambda payload: [normalize.to_completion_chunk(payload)]
 
 
+class GenericInference(OpenAIStyleInference):
+    """The generic platform: plain OpenAI-style, and a placeholder key for LiteLLM's ``openai`` route."""
+
+    def router_params(self, config: ClientConfig) -> dict[str, Any]:
+        """LiteLLM's ``openai/`` Router route refuses to send without a key: a keyless server ignores one."""
+        return {} if config.api_key is not None else {"api_key": "none"}
+
+
 OPENAI_STYLE = OpenAIStyleInference()
 """The plain OpenAI-style behaviour (the default inference of a platform entry)."""
+GENERIC = GenericInference()
+"""The generic ``platform="openai"`` behaviour."""

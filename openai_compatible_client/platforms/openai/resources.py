@@ -8,8 +8,9 @@ method that only another platform's version has (``models.pull`` on a vLLM clien
 
 Registering such a server is one call::
 
-    register_platform(Platform(name="sglang", chat_provider="hosted_vllm",
-        completion_provider="hosted_vllm", embedding_provider="hosted_vllm", resources=RESOURCES))
+    register_platform(Platform(name="sglang", chat_provider="openai_like",
+        completion_provider="openai_like", embedding_provider="openai_like",
+        inference=OPENAI_STYLE, resources=RESOURCES))
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from openai_compatible_client.errors import UnsupportedEndpointError
-from openai_compatible_client.model_retrieve import from_list
 from openai_compatible_client.platforms.base import AsyncResource, SyncResource
+from openai_compatible_client.platforms.openai.retrieve import from_list
+from openai_compatible_client.platforms.openai.types import ModelCard, ModelList
 from openai_compatible_client.platforms.registry import platforms
 from openai_compatible_client.platforms.validation import check_optional_model, item_parser, reply_parser
-from openai_compatible_client.platforms.vllm.types import ModelCard, ModelList
 from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [

@@ -16,9 +16,19 @@ from functools import cached_property
 from typing import IO, Any, Literal, overload
 
 from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client.platforms.base import Endpoint, default_model
+from openai_compatible_client.platforms.common.messages import AsyncMessages
+from openai_compatible_client.platforms.common.messages import Messages as MessagesResource
+from openai_compatible_client.platforms.common.responses import AsyncResponses, Responses
 from openai_compatible_client.platforms.openai import resources as openai_style
 from openai_compatible_client.platforms.openai.resources import AsyncPlatformResource, PlatformResource
 from openai_compatible_client.platforms.validation import build_body, check_optional_model, reply_parser
+from openai_compatible_client.platforms.vllm.admin import (
+    AdminEndpoints,
+    AsyncLoRA,
+    LoRA,
+    TokenizerInfoEndpoints,
+)
 from openai_compatible_client.platforms.vllm.types import (
     ClassificationRequest,
     ClassificationResponse,
@@ -421,460 +431,100 @@ def _chat_default(resource: Any, name: str, value: Any, messages: Messages | Non
     return getattr(resource._context.config.vllm, name)
 
 
-class Tokenizer(PlatformResource):
+def _chat_template_defaults(resource: Any, kwargs: dict[str, Any]) -> None:
+    """For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` unless the call gives them."""
+    for name in ("chat_template", "chat_template_kwargs"):
+        kwargs[name] = _chat_default(resource, name, kwargs.get(name), kwargs.get("messages"))
+
+
+class _TokenizerEndpoints(TokenizerInfoEndpoints):
+    encode = Endpoint(
+        tokenize_call, reply_parser(TokenizeResponse), prepare=(default_model, _chat_template_defaults)
+    )
+    decode = Endpoint(detokenize_call, reply_parser(DetokenizeResponse), prepare=(default_model,))
+
+
+class Tokenizer(_TokenizerEndpoints, PlatformResource):
+    """``client.tokenizer``: text (or chat messages) to token ids and back.
+
+    For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` apply unless given.
+    """
+
+    resource = "tokenizer"
+
+
+class AsyncTokenizer(_TokenizerEndpoints, AsyncPlatformResource):
     """``client.tokenizer``: text (or chat messages) to token ids and back."""
 
     resource = "tokenizer"
 
-    def encode(
-        self,
-        *,
-        model: str | None = None,
-        prompt: str | None = None,
-        messages: Messages | None = None,
-        add_special_tokens: bool | None = None,
-        return_token_strs: bool | None = None,
-        add_generation_prompt: bool | None = None,
-        continue_final_message: bool | None = None,
-        chat_template: str | None = None,
-        chat_template_kwargs: Mapping[str, Any] | None = None,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> TokenizeResponse:
-        """Tokenize a prompt or a chat (``POST /tokenize``); ``r.tokens``, ``r.count``.
 
-        For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` apply unless given.
-        """
-        return self._send(
-            tokenize_call(
-                model=self._default_model(model),
-                prompt=prompt,
-                messages=messages,
-                add_special_tokens=add_special_tokens,
-                return_token_strs=return_token_strs,
-                add_generation_prompt=add_generation_prompt,
-                continue_final_message=continue_final_message,
-                chat_template=_chat_default(self, "chat_template", chat_template, messages),
-                chat_template_kwargs=_chat_default(
-                    self, "chat_template_kwargs", chat_template_kwargs, messages
-                ),
-                tools=tools,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(TokenizeResponse),
-        )
-
-    def decode(
-        self,
-        *,
-        model: str | None = None,
-        tokens: Sequence[int],
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> DetokenizeResponse:
-        """Turn token ids back into text (``POST /detokenize``); ``r.prompt``."""
-        return self._send(
-            detokenize_call(
-                model=self._default_model(model),
-                tokens=tokens,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(DetokenizeResponse),
-        )
+class _PoolingEndpoints:
+    create = Endpoint(pooling_call, reply_parser(PoolingResponse), prepare=(default_model,))
 
 
-class AsyncTokenizer(AsyncPlatformResource):
-    """``client.tokenizer``: text (or chat messages) to token ids and back."""
-
-    resource = "tokenizer"
-
-    async def encode(
-        self,
-        *,
-        model: str | None = None,
-        prompt: str | None = None,
-        messages: Messages | None = None,
-        add_special_tokens: bool | None = None,
-        return_token_strs: bool | None = None,
-        add_generation_prompt: bool | None = None,
-        continue_final_message: bool | None = None,
-        chat_template: str | None = None,
-        chat_template_kwargs: Mapping[str, Any] | None = None,
-        tools: Sequence[Mapping[str, Any]] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> TokenizeResponse:
-        """Tokenize a prompt or a chat (``POST /tokenize``); ``r.tokens``, ``r.count``.
-
-        For a chat, the client's ``vllm.chat_template``/``chat_template_kwargs`` apply unless given.
-        """
-        return await self._send(
-            tokenize_call(
-                model=self._default_model(model),
-                prompt=prompt,
-                messages=messages,
-                add_special_tokens=add_special_tokens,
-                return_token_strs=return_token_strs,
-                add_generation_prompt=add_generation_prompt,
-                continue_final_message=continue_final_message,
-                chat_template=_chat_default(self, "chat_template", chat_template, messages),
-                chat_template_kwargs=_chat_default(
-                    self, "chat_template_kwargs", chat_template_kwargs, messages
-                ),
-                tools=tools,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(TokenizeResponse),
-        )
-
-    async def decode(
-        self,
-        *,
-        model: str | None = None,
-        tokens: Sequence[int],
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> DetokenizeResponse:
-        """Turn token ids back into text (``POST /detokenize``); ``r.prompt``."""
-        return await self._send(
-            detokenize_call(
-                model=self._default_model(model),
-                tokens=tokens,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(DetokenizeResponse),
-        )
-
-
-class Pooling(PlatformResource):
+class Pooling(_PoolingEndpoints, PlatformResource):
     """``client.pooling``: a pooling model's raw outputs."""
 
     resource = "pooling"
 
-    def create(
-        self,
-        *,
-        model: str | None = None,
-        input: PoolingInput | None = None,
-        messages: Messages | None = None,
-        task: str | None = None,
-        encoding_format: str | None = None,
-        truncate_prompt_tokens: int | None = None,
-        add_special_tokens: bool | None = None,
-        use_activation: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> PoolingResponse:
-        """Pool ``input`` (texts or token ids) or ``messages`` (``POST /pooling``); ``r.data[0].data``."""
-        return self._send(
-            pooling_call(
-                model=self._default_model(model),
-                input=input,
-                messages=messages,
-                task=task,
-                encoding_format=encoding_format,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                add_special_tokens=add_special_tokens,
-                use_activation=use_activation,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(PoolingResponse),
-        )
 
-
-class AsyncPooling(AsyncPlatformResource):
+class AsyncPooling(_PoolingEndpoints, AsyncPlatformResource):
     """``client.pooling``: a pooling model's raw outputs."""
 
     resource = "pooling"
 
-    async def create(
-        self,
-        *,
-        model: str | None = None,
-        input: PoolingInput | None = None,
-        messages: Messages | None = None,
-        task: str | None = None,
-        encoding_format: str | None = None,
-        truncate_prompt_tokens: int | None = None,
-        add_special_tokens: bool | None = None,
-        use_activation: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> PoolingResponse:
-        """Pool ``input`` (texts or token ids) or ``messages`` (``POST /pooling``); ``r.data[0].data``."""
-        return await self._send(
-            pooling_call(
-                model=self._default_model(model),
-                input=input,
-                messages=messages,
-                task=task,
-                encoding_format=encoding_format,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                add_special_tokens=add_special_tokens,
-                use_activation=use_activation,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(PoolingResponse),
-        )
+
+class _ClassificationEndpoints:
+    create = Endpoint(classify_call, reply_parser(ClassificationResponse), prepare=(default_model,))
 
 
-class Classification(PlatformResource):
+class Classification(_ClassificationEndpoints, PlatformResource):
     """``client.classification``: text classification."""
 
     resource = "classification"
 
-    def create(
-        self,
-        *,
-        model: str | None = None,
-        input: PoolingInput | None = None,
-        messages: Messages | None = None,
-        truncate_prompt_tokens: int | None = None,
-        add_special_tokens: bool | None = None,
-        use_activation: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ClassificationResponse:
-        """Classify each input (``POST /classify``); ``r.data[0].label``, ``r.data[0].probs``."""
-        return self._send(
-            classify_call(
-                model=self._default_model(model),
-                input=input,
-                messages=messages,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                add_special_tokens=add_special_tokens,
-                use_activation=use_activation,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(ClassificationResponse),
-        )
 
-
-class AsyncClassification(AsyncPlatformResource):
+class AsyncClassification(_ClassificationEndpoints, AsyncPlatformResource):
     """``client.classification``: text classification."""
 
     resource = "classification"
 
-    async def create(
-        self,
-        *,
-        model: str | None = None,
-        input: PoolingInput | None = None,
-        messages: Messages | None = None,
-        truncate_prompt_tokens: int | None = None,
-        add_special_tokens: bool | None = None,
-        use_activation: bool | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ClassificationResponse:
-        """Classify each input (``POST /classify``); ``r.data[0].label``, ``r.data[0].probs``."""
-        return await self._send(
-            classify_call(
-                model=self._default_model(model),
-                input=input,
-                messages=messages,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                add_special_tokens=add_special_tokens,
-                use_activation=use_activation,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(ClassificationResponse),
-        )
+
+class _ScoreEndpoints:
+    create = Endpoint(score_call, reply_parser(ScoreResponse), prepare=(default_model,))
 
 
-class Score(PlatformResource):
+class Score(_ScoreEndpoints, PlatformResource):
     """``client.score``: sentence-pair scores from an embedding or cross-encoder model."""
 
     resource = "score"
 
-    def create(
-        self,
-        *,
-        model: str | None = None,
-        text_1: ScoreSide | None = None,
-        text_2: ScoreSide | None = None,
-        queries: ScoreSide | None = None,
-        documents: ScoreSide | None = None,
-        instruction: str | None = None,
-        truncate_prompt_tokens: int | None = None,
-        use_activation: bool | None = None,
-        api_version: Literal["v1"] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ScoreResponse:
-        """Score ``text_1`` against ``text_2`` (or ``queries`` against ``documents``); ``r.data[i].score``.
 
-        ``api_version="v1"`` sends to the older ``/v1/score``.
-        """
-        return self._send(
-            score_call(
-                model=self._default_model(model),
-                text_1=text_1,
-                text_2=text_2,
-                queries=queries,
-                documents=documents,
-                instruction=instruction,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                use_activation=use_activation,
-                api_version=api_version,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(ScoreResponse),
-        )
-
-
-class AsyncScore(AsyncPlatformResource):
+class AsyncScore(_ScoreEndpoints, AsyncPlatformResource):
     """``client.score``: sentence-pair scores from an embedding or cross-encoder model."""
 
     resource = "score"
 
-    async def create(
-        self,
-        *,
-        model: str | None = None,
-        text_1: ScoreSide | None = None,
-        text_2: ScoreSide | None = None,
-        queries: ScoreSide | None = None,
-        documents: ScoreSide | None = None,
-        instruction: str | None = None,
-        truncate_prompt_tokens: int | None = None,
-        use_activation: bool | None = None,
-        api_version: Literal["v1"] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> ScoreResponse:
-        """Score ``text_1`` against ``text_2`` (or ``queries`` against ``documents``); ``r.data[i].score``.
 
-        ``api_version="v1"`` sends to the older ``/v1/score``.
-        """
-        return await self._send(
-            score_call(
-                model=self._default_model(model),
-                text_1=text_1,
-                text_2=text_2,
-                queries=queries,
-                documents=documents,
-                instruction=instruction,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                use_activation=use_activation,
-                api_version=api_version,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            reply_parser(ScoreResponse),
-        )
+class _RerankEndpoints:
+    create = Endpoint(
+        rerank_call,
+        parser=lambda kwargs: _rerank_parser(kwargs.get("return_documents")),
+        prepare=(default_model,),
+    )
 
 
-class Rerank(PlatformResource):
+class Rerank(_RerankEndpoints, PlatformResource):
     """``client.rerank``: documents ordered by relevance to a query."""
 
     resource = "rerank"
 
-    def create(
-        self,
-        *,
-        model: str | None = None,
-        query: str | Mapping[str, Any],
-        documents: Sequence[str] | Sequence[Mapping[str, Any]],
-        top_n: int | None = None,
-        return_documents: bool | None = None,
-        truncate_prompt_tokens: int | None = None,
-        api_version: Literal["v1", "v2"] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> RerankResponse:
-        """Rerank ``documents`` for ``query``; ``r.results[0].index``, ``.relevance_score``.
 
-        ``return_documents=False`` leaves ``document`` out of the results (vLLM always sends it);
-        ``api_version`` picks ``/v1/rerank`` or the Cohere-style ``/v2/rerank``.
-        """
-        return self._send(
-            rerank_call(
-                model=self._default_model(model),
-                query=query,
-                documents=documents,
-                top_n=top_n,
-                return_documents=return_documents,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                api_version=api_version,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            _rerank_parser(return_documents),
-        )
-
-
-class AsyncRerank(AsyncPlatformResource):
+class AsyncRerank(_RerankEndpoints, AsyncPlatformResource):
     """``client.rerank``: documents ordered by relevance to a query."""
 
     resource = "rerank"
-
-    async def create(
-        self,
-        *,
-        model: str | None = None,
-        query: str | Mapping[str, Any],
-        documents: Sequence[str] | Sequence[Mapping[str, Any]],
-        top_n: int | None = None,
-        return_documents: bool | None = None,
-        truncate_prompt_tokens: int | None = None,
-        api_version: Literal["v1", "v2"] | None = None,
-        extra_body: Body = None,
-        extra_headers: Headers = None,
-        timeout: float | None = None,
-    ) -> RerankResponse:
-        """Rerank ``documents`` for ``query``; ``r.results[0].index``, ``.relevance_score``.
-
-        ``return_documents=False`` leaves ``document`` out of the results (vLLM always sends it);
-        ``api_version`` picks ``/v1/rerank`` or the Cohere-style ``/v2/rerank``.
-        """
-        return await self._send(
-            rerank_call(
-                model=self._default_model(model),
-                query=query,
-                documents=documents,
-                top_n=top_n,
-                return_documents=return_documents,
-                truncate_prompt_tokens=truncate_prompt_tokens,
-                api_version=api_version,
-                extra_body=extra_body,
-                extra_headers=extra_headers,
-                timeout=timeout,
-            ),
-            _rerank_parser(return_documents),
-        )
 
 
 class _AudioEndpoint(PlatformResource):
@@ -1081,20 +731,16 @@ class AsyncAudio(AsyncPlatformResource):
         return AsyncTranslations(self._context)
 
 
-class Server(openai_style.Server):
-    """``client.health()`` / ``client.version()``."""
-
-    def version(self) -> VersionResponse:
-        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
-        return self._send(version_call(), reply_parser(VersionResponse))
+class _ServerEndpoints(AdminEndpoints):
+    version = Endpoint(version_call, reply_parser(VersionResponse))
 
 
-class AsyncServer(openai_style.AsyncServer):
-    """``client.health()`` / ``client.version()``."""
+class Server(_ServerEndpoints, openai_style.Server):
+    """``client.health()``, ``version()``, ``ping()``, ``load()``, ``metrics()``, sleep mode."""
 
-    async def version(self) -> VersionResponse:
-        """``GET /version``: ``r.version`` such as ``"0.33.0"``."""
-        return await self._send(version_call(), reply_parser(VersionResponse))
+
+class AsyncServer(_ServerEndpoints, openai_style.AsyncServer):
+    """``client.health()``, ``version()``, ``ping()``, ``load()``, ``metrics()``, sleep mode."""
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
@@ -1106,4 +752,7 @@ RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {
     "rerank": (Rerank, AsyncRerank),
     "audio": (Audio, AsyncAudio),
     "server": (Server, AsyncServer),
+    "lora": (LoRA, AsyncLoRA),
+    "responses": (Responses, AsyncResponses),
+    "messages": (MessagesResource, AsyncMessages),
 }

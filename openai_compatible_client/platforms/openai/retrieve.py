@@ -14,18 +14,17 @@ from urllib.parse import quote
 from openai.types import Model
 
 from openai_compatible_client import errors as E
+from openai_compatible_client.platforms.openai.types import ModelCard, ModelList
 from openai_compatible_client.platforms.validation import check_model, reply_parser
-from openai_compatible_client.platforms.vllm.types import ModelCard, ModelList
 from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = ["from_list", "retrieve_call", "retrieved"]
 
 
-def retrieve_call(platform: str, model: str) -> Call:
-    """``GET /v1/models/{model}`` (Ollama)."""
-    return Call(
-        platform, "GET /v1/models/{model}", "GET", "/v1/models/" + quote(check_model(model), safe=":")
-    )
+def retrieve_call(model: str) -> Call:
+    """``GET /v1/models/{model}``: one local model as ``openai.types.Model`` (Ollama)."""
+    path = "/v1/models/" + quote(check_model(model), safe=":")
+    return Call("ollama", "GET /v1/models/{model}", "GET", path)
 
 
 def retrieved() -> Callable[[Reply], Model]:

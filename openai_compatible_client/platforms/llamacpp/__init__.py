@@ -1,0 +1,1 @@
+"""llama.cpp's ``llama-server``: OpenAI-style inference through LiteLLM, native routes as resources."""

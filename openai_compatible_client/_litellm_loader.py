@@ -33,6 +33,8 @@ import threading
 from types import ModuleType
 from typing import Any
 
+from openai_compatible_client._logging import quiet_litellm
+
 __all__ = ["disable_prefetch", "load", "prefetch"]
 
 PREFETCH_ENV = "OPENAI_COMPATIBLE_CLIENT_PREFETCH"
@@ -47,12 +49,14 @@ def _prepare_environment() -> None:
     # The price list is read from the copy LiteLLM ships, never downloaded (the call's own thread
     # sets this, before any thread imports LiteLLM: os.environ is not written from two threads).
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    quiet_litellm()
 
 
 def _import() -> ModuleType:
     global _module
     import litellm
 
+    quiet_litellm()
     litellm.suppress_debug_info = True
     # The Router sends with LiteLLM's own clients: httpx, not aiohttp, which leaves unclosed
     # sessions behind at exit (BerriAI/litellm#13251).

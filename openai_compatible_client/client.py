@@ -14,11 +14,15 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+import httpx
 import requests
+from typing_extensions import Self
 
 from openai_compatible_client import _litellm_loader
 from openai_compatible_client import errors as E
-from openai_compatible_client.config import ClientConfig
+from openai_compatible_client._logging import setup_from_env
+from openai_compatible_client._raw import RawView
+from openai_compatible_client.config import ClientConfig, environment_proxy
 from openai_compatible_client.normalize import BadPayload, as_base64, merge_choices
 from openai_compatible_client.platforms import Platform, get_platform, platforms
 from openai_compatible_client.platforms.base import ClientContext, Unavailable
@@ -228,7 +232,21 @@ async def _amapped(items: AsyncIterator[Any], mapper: Callable[[Any], list[Any]]
 # ---------------------------------------------------------------- OpenAI-style resources
 
 
-class ChatCompletions:
+class _RawViews:
+    """``with_raw_response`` / ``with_streaming_response`` on a resource, as the SDK has them."""
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The same methods, returning a :class:`RawResponse` (``.headers``, ``.parse()``...)."""
+        return RawView(self, streaming=False)
+
+    @property
+    def with_streaming_response(self) -> Any:
+        """The same methods as context managers yielding the response (streams closed on exit)."""
+        return RawView(self, streaming=True)
+
+
+class ChatCompletions(_RawViews):
     """``client.chat.completions``."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner) -> None:
@@ -263,7 +281,7 @@ class ChatCompletions:
         )
 
 
-class AsyncChatCompletions:
+class AsyncChatCompletions(_RawViews):
     """``client.chat.completions`` (async)."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner) -> None:
@@ -312,7 +330,7 @@ class AsyncChat:
         self.completions = completions
 
 
-class Completions:
+class Completions(_RawViews):
     """``client.completions``."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner) -> None:
@@ -352,7 +370,7 @@ class Completions:
         )
 
 
-class AsyncCompletions:
+class AsyncCompletions(_RawViews):
     """``client.completions`` (async)."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner) -> None:
@@ -392,7 +410,7 @@ class AsyncCompletions:
         )
 
 
-class Embeddings:
+class Embeddings(_RawViews):
     """``client.embeddings``."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _SyncRunner, client: Any) -> None:
@@ -420,7 +438,7 @@ class Embeddings:
         )
 
 
-class AsyncEmbeddings:
+class AsyncEmbeddings(_RawViews):
     """``client.embeddings`` (async)."""
 
     def __init__(self, config: ClientConfig, platform: Platform, runner: _AsyncRunner, client: Any) -> None:
@@ -458,20 +476,37 @@ def _config(
     platform: str | None,
     settings: Mapping[str, Any],
 ) -> ClientConfig:
-    """The settings of a new client: a given config, keyword arguments over it, or the environment."""
+    """The settings of a new client: a given config, keyword arguments over it, or the environment.
+
+    Without ``config=``, what the arguments leave unset comes from the environment as
+    ``openai.OpenAI`` reads it (``OPENAI_API_KEY``; ``VLLM_API_KEY`` on vLLM...); with
+    ``config=`` the environment is not read.
+    """
+    unknown = sorted(set(settings) - set(ClientConfig.model_fields) - set(_SDK_ONLY))
+    if unknown:
+        raise E.ConfigurationError(
+            f"invalid client settings: unknown argument(s) {', '.join(unknown)}; accepted: "
+            f"{', '.join(sorted({*ClientConfig.model_fields, 'http_client', 'websocket_base_url'}))}"
+        )
+    for name, reason in _SDK_ONLY.items():
+        if settings.get(name) is not None:
+            raise E.ConfigurationError(f"{name}= is not supported: {reason}")
+    settings = {k: v for k, v in settings.items() if k not in _SDK_ONLY}
     if config is not None:
         given = {k: v for k, v in (("base_url", base_url), ("api_key", api_key), ("platform", platform)) if v}
         changes = {**given, **settings}
         return ClientConfig(**{**dict(config), **changes}) if changes else config
+    overrides = {**({"api_key": api_key} if api_key is not None else {}), **settings}
     if base_url is None:
-        overrides = {**({"api_key": api_key} if api_key else {}), **settings}
         return ClientConfig.from_env(platform, None, **overrides)
-    return ClientConfig(
-        base_url=base_url,
-        platform=platform or "vllm",
-        **({"api_key": api_key} if api_key is not None else {}),
-        **settings,
-    )
+    return ClientConfig.from_env(platform or "vllm", None, base_url=base_url, **overrides)
+
+
+# openai.OpenAI arguments that have no meaning here, with why (refused when not None).
+_SDK_ONLY = {
+    "websocket_base_url": "vLLM and Ollama serve no Realtime (WebSocket) API through this client",
+    "webhook_secret": "self-hosted servers send no OpenAI webhooks",
+}
 
 
 def detect_platform(config: ClientConfig) -> str:
@@ -479,8 +514,10 @@ def detect_platform(config: ClientConfig) -> str:
     headers = {"Authorization": f"Bearer {config.secret()}"} if config.api_key else {}
     timeout = (config.connect_timeout, min(config.timeout, 10.0))
     probes = sorted(((e.probe, e.name) for e in platforms() if e.probe is not None), key=lambda p: p[0].order)
+    proxy = environment_proxy(config.root_url) if config.trust_env else None
     with requests.Session() as session:
         session.trust_env = False
+        session.proxies = {"http": proxy, "https": proxy} if proxy else {}
         for probe, name in probes:
             url = config.root_url + probe.path
             try:
@@ -514,18 +551,32 @@ def _router_factory() -> Callable[..., Any]:
     return factory
 
 
-def _settings(config: ClientConfig, platform: Platform) -> TransportSettings:
+def _settings(config: ClientConfig, platform: Platform, http_client: Any = None) -> TransportSettings:
+    sdk_headers = {"OpenAI-Organization": config.organization, "OpenAI-Project": config.project}
     return TransportSettings(
         root_url=config.root_url,
         platform=platform.name,
         api_key=config.secret(),
-        default_headers=dict(config.default_headers),
+        default_headers={**{k: v for k, v in sdk_headers.items() if v}, **config.default_headers},
+        default_query=dict(config.default_query),
+        proxy=environment_proxy(config.root_url) if config.trust_env else None,
+        http_client=http_client,
         timeout=config.timeout,
         connect_timeout=config.connect_timeout,
         retry=RetryPolicy(max_retries=config.max_retries),
         request_id_header=config.request_id_header,
         verify_tls=config.verify_tls,
         pool_maxsize=config.pool_maxsize,
+    )
+
+
+def _checked_client(client: Any, expected: type[Any], what: str) -> Any:
+    """The user's ``http_client``, if it is what this client's transport sends with."""
+    if client is None or isinstance(client, expected):
+        return client
+    raise E.ConfigurationError(
+        f"http_client: this client sends with {what}, got {type(client).__module__}.{type(client).__name__}; "
+        f"pass {what} (configured with your proxies, certificates, adapters...) or leave it out"
     )
 
 
@@ -570,6 +621,7 @@ class _ClientBase:
         platform: str | None,
         settings: Mapping[str, Any],
     ) -> tuple[ClientConfig, Platform]:
+        setup_from_env()
         cfg = _config(config, base_url, api_key, platform, settings)
         # Chat, completion and embedding requests are built by LiteLLM: start importing it now, in
         # the background, so the first request does not wait the seconds the import takes.
@@ -600,10 +652,62 @@ class _ClientBase:
             if classes is None:
                 cache[name] = Unavailable(name, self.platform)
             else:
-                cache[name] = classes[self._twin](self._context)
+                resource = classes[self._twin](self._context)
+                resource.with_raw_response = RawView(resource, streaming=False)
+                resource.with_streaming_response = RawView(resource, streaming=True)
+                cache[name] = resource
         return cache[name]
 
     _twin = 0
+    _http_client: Any = None
+
+    def copy(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: Any = None,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        set_default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, str] | None = None,
+        set_default_query: Mapping[str, str] | None = None,
+        http_client: Any = None,
+        **settings: Any,
+    ) -> Self:
+        """A new client with some settings changed, as ``openai.OpenAI.copy`` (this one is left as is).
+
+        The environment is not read again. Headers and query parameters are merged into this
+        client's (``set_default_headers`` / ``set_default_query`` replace them). The new client
+        has its own connection pool; an ``http_client`` given to this one is shared, as the SDK does.
+        """
+        if default_headers is not None and set_default_headers is not None:
+            raise ValueError("pass default_headers= or set_default_headers=, not both")
+        if default_query is not None and set_default_query is not None:
+            raise ValueError("pass default_query= or set_default_query=, not both")
+        cfg = self.config
+        changes: dict[str, Any] = {
+            k: v
+            for k, v in (
+                ("api_key", api_key),
+                ("base_url", base_url),
+                ("timeout", timeout),
+                ("max_retries", max_retries),
+            )
+            if v is not None
+        }
+        if set_default_headers is not None or default_headers is not None:
+            changes["default_headers"] = dict(
+                set_default_headers or {**cfg.default_headers, **(default_headers or {})}
+            )
+        if set_default_query is not None or default_query is not None:
+            changes["default_query"] = dict(
+                set_default_query or {**cfg.default_query, **(default_query or {})}
+            )
+        cls: Any = type(self)
+        return cls(config=cfg, http_client=http_client or self._http_client, **changes, **settings)  # type: ignore[no-any-return]
+
+    with_options = copy
 
     # The classes are named for type checkers only (the resources load on first use).
     # ``models`` differs per platform (the OpenAI-style list, Ollama's model management): Any.
@@ -663,10 +767,12 @@ class OpenAICompatibleClient(_ClientBase):
         platform: str | None = None,
         *,
         config: ClientConfig | None = None,
+        http_client: Any = None,
         **settings: Any,
     ) -> None:
         cfg, entry = self._setup(config, base_url, api_key, platform, settings)
-        self._context = ClientContext(cfg, entry, Transport(_settings(cfg, entry)))
+        self._http_client = _checked_client(http_client, requests.Session, "a requests.Session")
+        self._context = ClientContext(cfg, entry, Transport(_settings(cfg, entry, self._http_client)))
         runner = _SyncRunner(self._context)
         self.chat = Chat(ChatCompletions(cfg, entry, runner))
         self.completions = Completions(cfg, entry, runner)
@@ -684,10 +790,6 @@ class OpenAICompatibleClient(_ClientBase):
                 ``fallbacks``, ``allowed_fails``, ``cooldown_time``...).
         """
         return _router_factory()(source, async_=False, primary=primary, **router_kwargs)  # type: ignore[no-any-return]
-
-    def with_options(self, **settings: Any) -> OpenAICompatibleClient:
-        """A new client with some settings changed (this one is left as it is)."""
-        return OpenAICompatibleClient(config=self.config, **settings)
 
     def version(self) -> Any:
         """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""
@@ -744,10 +846,12 @@ class AsyncOpenAICompatibleClient(_ClientBase):
         platform: str | None = None,
         *,
         config: ClientConfig | None = None,
+        http_client: Any = None,
         **settings: Any,
     ) -> None:
         cfg, entry = self._setup(config, base_url, api_key, platform, settings)
-        self._context = ClientContext(cfg, entry, AsyncTransport(_settings(cfg, entry)))
+        self._http_client = _checked_client(http_client, httpx.AsyncClient, "an httpx.AsyncClient")
+        self._context = ClientContext(cfg, entry, AsyncTransport(_settings(cfg, entry, self._http_client)))
         runner = _AsyncRunner(self._context)
         self.chat = AsyncChat(AsyncChatCompletions(cfg, entry, runner))
         self.completions = AsyncCompletions(cfg, entry, runner)
@@ -759,10 +863,6 @@ class AsyncOpenAICompatibleClient(_ClientBase):
     ) -> AsyncRouterClient:
         """The async twin of :meth:`OpenAICompatibleClient.from_router`."""
         return _router_factory()(source, async_=True, primary=primary, **router_kwargs)  # type: ignore[no-any-return]
-
-    def with_options(self, **settings: Any) -> AsyncOpenAICompatibleClient:
-        """A new client with some settings changed (this one is left as it is)."""
-        return AsyncOpenAICompatibleClient(config=self.config, **settings)
 
     async def version(self) -> Any:
         """The server's version (vLLM ``GET /version``, Ollama ``GET /api/version``)."""

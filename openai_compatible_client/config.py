@@ -11,11 +11,26 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from openai_compatible_client.errors import ConfigurationError
 
-__all__ = ["ClientConfig", "OllamaOptions", "UnsupportedParamsPolicy", "VLLMOptions", "split_base_url"]
+__all__ = [
+    "ClientConfig",
+    "OllamaOptions",
+    "UnsupportedParamsPolicy",
+    "VLLMOptions",
+    "environment_proxy",
+    "split_base_url",
+]
 
 UnsupportedParamsPolicy = Literal["warn", "error", "drop"]
 
@@ -123,7 +138,15 @@ class ClientConfig(_Frozen):
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=100)
     """Retries after connection errors, 408, 409, 429 and 5xx, with capped exponential backoff."""
     default_headers: dict[str, str] = Field(default_factory=dict)
-    """Headers sent with every request."""
+    """Headers sent with every request (they win over the ones below)."""
+    default_query: dict[str, str] = Field(default_factory=dict)
+    """Query parameters sent with every request."""
+    organization: str | None = None
+    """Sent as ``OpenAI-Organization``, as the SDK sends it (for proxies that route on it)."""
+    project: str | None = None
+    """Sent as ``OpenAI-Project``, as the SDK sends it."""
+    trust_env: bool = True
+    """Use ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY`` as the SDK does."""
     unsupported_params: UnsupportedParamsPolicy = "warn"
     """What to do with a parameter the platform cannot honour: warn and drop, raise, or drop."""
     request_id_header: bool = False
@@ -156,6 +179,18 @@ class ClientConfig(_Frozen):
         fields = dict(state["__dict__"])
         fields["api_key"] = None
         return {**state, "__dict__": fields}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _timeout_object(cls, data: Any) -> Any:
+        # openai.OpenAI(timeout=httpx.Timeout(600, connect=5.0)) (httpx2.Timeout on openai 3).
+        timeout = data.get("timeout") if isinstance(data, dict) else None
+        if timeout is None or isinstance(timeout, (int, float)) or not hasattr(timeout, "connect"):
+            return data
+        read, connect = timeout.read, timeout.connect
+        if read is None:
+            raise ValueError("a timeout with read=None (wait forever) is not supported; give seconds")
+        return {**data, "timeout": read, "connect_timeout": connect if connect is not None else read}
 
     @field_validator("base_url")
     @classmethod
@@ -217,7 +252,8 @@ class ClientConfig(_Frozen):
 
         ``OLLAMA_HOST`` (also ``host:port`` without a scheme) and ``OLLAMA_API_KEY`` for Ollama;
         ``VLLM_BASE_URL`` and ``VLLM_API_KEY`` for vLLM; ``OPENAI_BASE_URL`` and
-        ``OPENAI_API_KEY`` as the fallback for either. Keyword arguments win over the environment.
+        ``OPENAI_API_KEY`` as the fallback for either; ``OPENAI_ORG_ID`` and
+        ``OPENAI_PROJECT_ID``. Keyword arguments win over the environment.
 
         >>> ClientConfig.from_env(environ={"OLLAMA_HOST": "0.0.0.0:11500"}).base_url
         'http://127.0.0.1:11500'
@@ -252,6 +288,9 @@ class ClientConfig(_Frozen):
         values["base_url"] = url
         if key:
             values["api_key"] = key
+        for field, variable in (("organization", "OPENAI_ORG_ID"), ("project", "OPENAI_PROJECT_ID")):
+            if env.get(variable):
+                values[field] = env[variable]
         values.update(overrides)
         return cls(**values)
 
@@ -285,3 +324,55 @@ def _ollama_host(value: str | None) -> str | None:
     port = port or "11434"
     path = f"/{rest}" if rest else ""
     return f"{scheme}://{name}:{port}{path}"
+
+
+def environment_proxy(url: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """The proxy the environment names for ``url``, as the OpenAI SDK (httpx) reads it.
+
+    ``HTTPS_PROXY`` / ``HTTP_PROXY`` by the URL's scheme, else ``ALL_PROXY`` (lower case too);
+    ``NO_PROXY`` (host names, domain suffixes, ``host:port``, ``*``) turns it off for a host.
+
+    >>> environment_proxy("http://gpu:8000", {"HTTP_PROXY": "http://proxy:3128"})
+    'http://proxy:3128'
+    >>> environment_proxy("http://gpu:8000", {"HTTP_PROXY": "http://proxy:3128", "NO_PROXY": "gpu"}) is None
+    True
+    >>> environment_proxy("https://api.example", {"HTTP_PROXY": "http://proxy:3128"}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    proxies = {
+        name[:-6].lower(): value
+        for name, value in env.items()
+        if value and name.lower().endswith("_proxy") and name.lower() != "no_proxy"
+    }
+    for name in ("no_proxy", "NO_PROXY"):
+        if env.get(name):
+            proxies["no"] = env[name]
+    parts = urlsplit(url)
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy:
+        return None
+    if _bypassed(parts.hostname or "", parts.port, proxies.get("no", "")):
+        return None
+    return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether ``NO_PROXY`` names a host: ``*``, the host, a domain suffix, optionally ``:port``.
+
+    >>> _bypassed("gpu.lan", 8000, "localhost, .lan"), _bypassed("gpu", 8000, "gpu:9000")
+    (True, False)
+    >>> _bypassed("x", 1, "*")
+    True
+    """
+    host = host.lower().strip("[]")
+    for entry in no_proxy.replace(" ", "").lower().split(","):
+        if entry == "*":
+            return True
+        name, _, wanted_port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        name = name.strip("[]").lstrip(".")
+        if not name or (wanted_port and str(port) != wanted_port):
+            continue
+        if host == name or host.endswith("." + name):
+            return True
+    return False

@@ -7,8 +7,6 @@ Every error subclasses the OpenAI SDK's exception of the same meaning, so code t
     openai.OpenAIError
      ├── OpenAICompatibleError                  (marker base of everything raised here)
      │    ├── ConfigurationError (ValueError)    invalid client settings
-     │    ├── InvalidRequestError (ValueError)   a call that can be refused locally, before any I/O
-     │    │    └── UnsupportedParameterError     a parameter the platform cannot honour
      │    └── UnsupportedEndpointError           a method the client's platform does not have
      └── openai.APIError
           ├── APIError                           a server error with no HTTP status (mid-stream error)
@@ -20,6 +18,8 @@ Every error subclasses the OpenAI SDK's exception of the same meaning, so code t
           │         └── APITimeoutError          no answer within the timeout
           └── openai.APIStatusError
                ├── BadRequestError (400), AuthenticationError (401), PermissionDeniedError (403),
+               │    └── InvalidRequestError (400, ValueError)   a call refused locally, before any I/O
+               │         └── UnsupportedParameterError     a parameter the platform cannot honour
                ├── NotFoundError (404), ConflictError (409), UnprocessableEntityError (422),
                ├── RateLimitError (429), InternalServerError (>= 500)
                └── APIStatusError                 any other status
@@ -31,8 +31,11 @@ current ``{"error": {...}}`` body, its older flat ``{"object": "error", ...}`` b
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -70,24 +73,6 @@ class OpenAICompatibleError(openai.OpenAIError):
 
 class ConfigurationError(OpenAICompatibleError, ValueError):
     """The client's settings are invalid (raised at construction)."""
-
-
-class InvalidRequestError(OpenAICompatibleError, ValueError):
-    """A call that is refused locally, before any request is sent."""
-
-
-class UnsupportedParameterError(InvalidRequestError):
-    """A parameter the platform cannot honour, under ``unsupported_params="error"``.
-
-    Attributes:
-        parameter: The parameter's name.
-        platform: The client's platform.
-    """
-
-    def __init__(self, message: str, *, parameter: str, platform: str) -> None:
-        super().__init__(message)
-        self.parameter = parameter
-        self.platform = platform
 
 
 class UnsupportedEndpointError(OpenAICompatibleError, NotImplementedError):
@@ -148,7 +133,7 @@ class APIConnectionError(openai.APIConnectionError, OpenAICompatibleError, _Loca
 class APITimeoutError(openai.APITimeoutError, OpenAICompatibleError, _Located):
     """The server did not answer within the timeout."""
 
-    def __init__(self, request: httpx.Request, message: str = "Request timed out.") -> None:
+    def __init__(self, request: Any, message: str = "Request timed out.") -> None:
         super().__init__(request)
         self.message = message
         self.args = (message,)
@@ -188,6 +173,46 @@ class RateLimitError(openai.RateLimitError, OpenAICompatibleError, _Located):
 
 class InternalServerError(openai.InternalServerError, OpenAICompatibleError, _Located):
     """HTTP 5xx."""
+
+
+# The URL of the synthetic request carried by a local refusal (the ".invalid" TLD never resolves).
+NOT_SENT_URL = "http://request-not-sent.invalid/"
+
+
+class InvalidRequestError(BadRequestError, ValueError):
+    """A call that is refused locally, before any request is sent.
+
+    It is an ``openai.BadRequestError`` (and a ``ValueError``), so the clause that catches a
+    server's 400 for the same call catches the local refusal too. No request was sent, so the
+    status and response are synthetic: ``status_code`` is 400, ``response`` is a 400 response
+    of the SDK's HTTP library whose body is the OpenAI error object (``type`` is
+    ``"invalid_request_error"``, ``param`` the parameter when known), and ``request`` /
+    ``response.request`` is a ``POST`` to :data:`NOT_SENT_URL`, a host that never resolves.
+    ``platform`` and ``endpoint`` stay ``None``.
+    """
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        body = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+        request = build_request("POST", NOT_SENT_URL)
+        content = json.dumps({"error": body}).encode()
+        response = build_response(
+            400, request=request, content=content, headers={"content-type": "application/json"}
+        )
+        super().__init__(message, response=response, body=body)
+
+
+class UnsupportedParameterError(InvalidRequestError):
+    """A parameter the platform cannot honour, under ``unsupported_params="error"``.
+
+    Attributes:
+        parameter: The parameter's name.
+        platform: The client's platform.
+    """
+
+    def __init__(self, message: str, *, parameter: str, platform: str) -> None:
+        super().__init__(message, param=parameter)
+        self.parameter = parameter
+        self.platform = platform
 
 
 _STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
@@ -267,9 +292,27 @@ def parse_body(content: bytes) -> object:
         return text
 
 
-def build_request(method: str, url: str) -> httpx.Request:
-    """The ``httpx.Request`` the OpenAI exception constructors require (no secrets in it)."""
-    return httpx.Request(method, url)
+@functools.cache
+def sdk_http() -> ModuleType:
+    """The HTTP library whose requests and responses the installed openai's exceptions carry.
+
+    openai 2.x uses ``httpx``; openai 3.x moved to ``httpx2``. Building ours with the same
+    library keeps ``e.response`` exactly the type the SDK's own errors carry.
+    """
+    major = int(str(openai.__version__).split(".", 1)[0])
+    return importlib.import_module("httpx2" if major >= 3 else "httpx")
+
+
+def build_request(method: str, url: str) -> Any:
+    """The request object the OpenAI exception constructors require (no secrets in it)."""
+    return sdk_http().Request(method, url)
+
+
+def build_response(
+    status: int, *, request: Any, content: bytes = b"", headers: Mapping[str, str] | None = None
+) -> Any:
+    """A response object of the SDK's HTTP library (``httpx.Response`` or ``httpx2.Response``)."""
+    return sdk_http().Response(status, headers=dict(headers or {}), content=content, request=request)
 
 
 def _locate(error: Any, platform: str | None, endpoint: str | None) -> Any:
@@ -308,7 +351,7 @@ def error_from_response(
         text = _summarise_text(raw) or httpx.codes.get_reason_phrase(status) or "error"
     method = endpoint.split(" ", 1)[0]
     request = build_request(method, url)
-    response = httpx.Response(status, headers=dict(headers or {}), content=content, request=request)
+    response = build_response(status, request=request, content=content, headers=headers)
     message = f"{platform} {endpoint} -> {status}: {text}"
     text_hint = next((fix for needle, fix in _TEXT_HINTS if needle in text), None)
     hint = text_hint or _HINTS.get(platform, {}).get(status)
@@ -402,7 +445,7 @@ def invalid_response(
 ) -> APIResponseValidationError:
     """Build the exception for a body that cannot be what the route promises."""
     request = build_request(endpoint.split(" ", 1)[0], url)
-    response = httpx.Response(status, content=content, request=request)
+    response = build_response(status, request=request, content=content)
     snippet = _summarise_text(content[:300].decode("utf-8", errors="replace"))
     message = f"{platform} {endpoint} -> {status}: invalid response ({reason}): {snippet}"
     return _locate(  # type: ignore[no-any-return]

@@ -38,6 +38,7 @@ from langchain_core.messages import (
     UsageMetadata,
     convert_to_openai_messages,
 )
+from langchain_core.messages.tool import invalid_tool_call
 from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser
 from langchain_core.output_parsers.openai_tools import PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -145,18 +146,19 @@ def _usage(usage: Any) -> UsageMetadata | None:
     """OpenAI ``usage`` -> LangChain ``usage_metadata`` (with cache and reasoning details when given)."""
     if usage is None:
         return None
-    result = UsageMetadata(
-        input_tokens=usage.prompt_tokens or 0,
-        output_tokens=usage.completion_tokens or 0,
-        total_tokens=usage.total_tokens or (usage.prompt_tokens or 0) + (usage.completion_tokens or 0),
-    )
+    # Built as a plain dict: langchain-core's TypedDict declares the detail keys differently per version.
+    result: dict[str, Any] = {
+        "input_tokens": usage.prompt_tokens or 0,
+        "output_tokens": usage.completion_tokens or 0,
+        "total_tokens": usage.total_tokens or (usage.prompt_tokens or 0) + (usage.completion_tokens or 0),
+    }
     cached = getattr(usage.prompt_tokens_details, "cached_tokens", None)
     if isinstance(cached, int):
         result["input_token_details"] = {"cache_read": cached}
     reasoning = getattr(usage.completion_tokens_details, "reasoning_tokens", None)
     if isinstance(reasoning, int):
         result["output_token_details"] = {"reasoning": reasoning}
-    return result
+    return cast(UsageMetadata, result)
 
 
 def _metadata(answer: ChatCompletion | ChatCompletionChunk, platform: str) -> dict[str, Any]:
@@ -190,11 +192,7 @@ def _parse_tool_calls(raw_calls: Sequence[Any]) -> tuple[list[ToolCall], list[In
             if not isinstance(args, dict):
                 raise ValueError("arguments are not a JSON object")
         except ValueError as exc:
-            invalid.append(
-                InvalidToolCall(
-                    type="invalid_tool_call", name=function.name, args=text, id=raw.id, error=str(exc)
-                )
-            )
+            invalid.append(invalid_tool_call(name=function.name, args=text, id=raw.id, error=str(exc)))
             continue
         calls.append(ToolCall(type="tool_call", name=function.name, args=args, id=raw.id))
     return calls, invalid

@@ -24,17 +24,23 @@ from a LiteLLM proxy-style YAML file::
 from __future__ import annotations
 
 import asyncio
+import importlib
+import json
 import os
 import threading
+import warnings
 from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast, overload
 from urllib.parse import urlsplit
 
+import openai
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from openai_compatible_client import errors as E
 from openai_compatible_client.client import (
     AsyncOpenAICompatibleClient,
     AsyncStream,
@@ -42,9 +48,9 @@ from openai_compatible_client.client import (
     Stream,
 )
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import ConfigurationError
+from openai_compatible_client.errors import ConfigurationError, OpenAICompatibleError
 from openai_compatible_client.platforms import get_platform, platform_names, platforms
-from openai_compatible_client.routing import load_litellm
+from openai_compatible_client.routing import chat_request, completion_request, embedding_request, load_litellm
 
 __all__ = [
     "AsyncRouterClient",
@@ -184,22 +190,49 @@ def model_list_from_configs(
     return entries
 
 
-def _resolve_env(value: Any) -> Any:
-    """LiteLLM's ``os.environ/NAME`` references, resolved at load time."""
+def _resolve_env(value: Any, defined: Mapping[str, str]) -> Any:
+    """An ``os.environ/NAME`` reference: from the file's ``environment_variables``, else the environment."""
     if isinstance(value, str) and value.startswith("os.environ/"):
         name = value.removeprefix("os.environ/")
+        if name in defined:
+            return defined[name]
         if name not in os.environ:
             raise ConfigurationError(f"router config refers to the unset environment variable {name}")
         return os.environ[name]
     return value
 
 
+# litellm_settings keys that configure a Router, and the Router argument each one sets.
+_LITELLM_ROUTER_SETTINGS = {
+    "num_retries": "num_retries",
+    "request_timeout": "timeout",
+    "fallbacks": "fallbacks",
+    "context_window_fallbacks": "context_window_fallbacks",
+    "allowed_fails": "allowed_fails",
+    "cooldown_time": "cooldown_time",
+}
+_SECTIONS = ("model_list", "router_settings", "litellm_settings", "environment_variables")
+
+
+def _mapping(document: Mapping[str, Any], key: str, path: str | Path) -> dict[str, Any]:
+    value = document.get(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{path}: {key} must be a mapping")
+    return value
+
+
 def load_model_list(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Read a LiteLLM proxy-style YAML file.
+    """Read a LiteLLM proxy ``config.yaml`` as LiteLLM users write it.
+
+    ``environment_variables:`` defines the names that ``os.environ/NAME`` values refer to (the
+    process environment is the fallback and is not changed). ``litellm_settings:`` keys that
+    configure a Router (``num_retries``, ``request_timeout``, ``fallbacks``,
+    ``context_window_fallbacks``, ``allowed_fails``, ``cooldown_time``) become Router arguments;
+    ``router_settings:`` wins over them. Every other key or section is named in one warning.
 
     Returns:
         ``(model_list, router_settings)``: the deployments (``os.environ/NAME`` values resolved,
-        a ``model_info.id`` added where missing) and the ``router_settings`` mapping (may be empty).
+        a ``model_info.id`` added where missing) and the Router arguments (may be empty).
     """
     import yaml
 
@@ -207,6 +240,18 @@ def load_model_list(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, A
         document = yaml.safe_load(handle) or {}
     if not isinstance(document, dict) or not isinstance(document.get("model_list"), list):
         raise ConfigurationError(f"{path}: expected a 'model_list:' list of deployments")
+    defined = {str(k): str(v) for k, v in _mapping(document, "environment_variables", path).items()}
+    defined = {k: _resolve_env(v, {}) for k, v in defined.items()}
+    litellm_settings = _mapping(document, "litellm_settings", path)
+    ignored = [f"{key}:" for key in document if key not in _SECTIONS]
+    ignored += [f"litellm_settings.{key}" for key in litellm_settings if key not in _LITELLM_ROUTER_SETTINGS]
+    if ignored:
+        warnings.warn(
+            f"{path}: not applied by this client (they configure a LiteLLM proxy, not a Router): "
+            + ", ".join(ignored),
+            UserWarning,
+            stacklevel=3,
+        )
     entries = []
     for index, raw in enumerate(document["model_list"]):
         if (
@@ -215,7 +260,7 @@ def load_model_list(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, A
             or "model_name" not in raw
         ):
             raise ConfigurationError(f"{path}: model_list[{index}] needs 'model_name' and 'litellm_params'")
-        params = {key: _resolve_env(value) for key, value in raw["litellm_params"].items()}
+        params = {key: _resolve_env(value, defined) for key, value in raw["litellm_params"].items()}
         if "model" not in params or "/" not in str(params["model"]):
             raise ConfigurationError(
                 f"{path}: model_list[{index}].litellm_params.model needs a provider prefix"
@@ -223,9 +268,12 @@ def load_model_list(path: str | Path) -> tuple[list[dict[str, Any]], dict[str, A
         info = dict(raw.get("model_info") or {})
         info.setdefault("id", f"{raw['model_name']}-{index}")
         entries.append({**raw, "litellm_params": params, "model_info": info})
-    settings = document.get("router_settings") or {}
-    if not isinstance(settings, dict):
-        raise ConfigurationError(f"{path}: router_settings must be a mapping")
+    settings = {
+        _LITELLM_ROUTER_SETTINGS[key]: value
+        for key, value in litellm_settings.items()
+        if key in _LITELLM_ROUTER_SETTINGS
+    }
+    settings.update(_mapping(document, "router_settings", path))
     return entries, settings
 
 
@@ -318,6 +366,48 @@ def _embeddings(response: Any) -> CreateEmbeddingResponse:
     return CreateEmbeddingResponse.model_validate(data)
 
 
+_ENDPOINTS = {
+    ("vllm", "chat"): "POST /v1/chat/completions",
+    ("vllm", "completion"): "POST /v1/completions",
+    ("vllm", "embedding"): "POST /v1/embeddings",
+    ("ollama", "chat"): "POST /api/chat",
+    ("ollama", "completion"): "POST /api/generate",
+    ("ollama", "embedding"): "POST /api/embed",
+}
+
+
+@contextmanager
+def _same_errors(kind: Kind) -> Iterator[None]:
+    """LiteLLM's exceptions as the direct path raises them (this library's classes, same messages)."""
+    try:
+        yield
+    except OpenAICompatibleError:
+        raise
+    except openai.APIError as exc:
+        provider = str(getattr(exc, "llm_provider", "") or "")
+        platform = _platform_of_prefix().get(provider, provider or "router")
+        endpoint = _ENDPOINTS.get((platform, kind), f"POST ({kind})")
+        url = str(getattr(getattr(exc, "request", None), "url", "") or "")
+        text = str(getattr(exc, "message", "") or exc)
+        if isinstance(exc, openai.APITimeoutError):
+            raise E.timeout_error(platform=platform, endpoint=endpoint, url=url, timeout=None) from exc
+        if isinstance(exc, openai.APIConnectionError):
+            raise E.connection_error(
+                platform=platform, endpoint=endpoint, url=url, reason=text[:200]
+            ) from exc
+        status = getattr(exc, "status_code", None)
+        if not isinstance(status, int):
+            raise
+        body = exc.body if isinstance(exc.body, Mapping) else {"error": {"message": text}}
+        raise E.error_from_response(
+            platform=platform,
+            endpoint=endpoint,
+            url=url,
+            status=status,
+            content=json.dumps(body if "error" in body else {"error": body}, default=str).encode(),
+        ) from exc
+
+
 class _RouterBase:
     """What both router clients share: the routers, the deployments and platform-only access."""
 
@@ -363,9 +453,30 @@ class _RouterBase:
 
     def cooldown_deployments(self) -> list[str]:
         """The ids of the deployments currently cooled down after failures."""
-        from litellm.router_utils.cooldown_handlers import get_cooldown_deployments
+        health = getattr(self.router, "health", None)
+        if callable(health):  # LiteLLM >= 1.110: the supported API (the helper below is deprecated)
+            active = health().cooldowns.get_active_cooldowns(model_ids=self._ids, parent_otel_span=None)
+            return [str(item[0]) for item in active]
+        module = importlib.import_module("litellm.router_utils.cooldown_handlers")
+        return list(module.get_cooldown_deployments(self.router, parent_otel_span=None))
 
-        return list(get_cooldown_deployments(self.router, parent_otel_span=None))
+    def _check(self, kind: Kind, model: str | None, **call: Any) -> None:
+        """The direct path's local checks, before LiteLLM sees the call (typed errors, no I/O)."""
+        name = self._model(model)
+        entry = next((e for e in self.model_list if e["model_name"] == name), None)
+        if entry is None:
+            return  # LiteLLM names the unknown model group itself
+        try:
+            config = _facade_config(entry)
+        except ConfigurationError:
+            return  # not a vLLM or Ollama deployment: LiteLLM checks it
+        platform = get_platform(config.platform)
+        if kind == "chat":
+            chat_request(config, platform, model=None, **call)
+        elif kind == "completion":
+            completion_request(config, platform, model=None, **call)
+        else:
+            embedding_request(config, platform, model=None, **call)
 
     def __getattr__(self, name: str) -> Any:
         # Platform-only resources (models, tokenizer, rerank, blobs, version(), health()...) of the primary.
@@ -479,9 +590,11 @@ class _SyncChat:
         self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Any
     ) -> ChatCompletion | Stream[ChatCompletionChunk]:
         """A chat completion from one of the deployments named ``model`` (default: the first name)."""
-        response = self._owner.router.completion(
-            model=self._owner._model(model), messages=messages, stream=bool(stream), **params
-        )
+        self._owner._check("chat", model, messages=messages, stream=stream, params=params)
+        with _same_errors("chat"):
+            response = self._owner.router.completion(
+                model=self._owner._model(model), messages=messages, stream=bool(stream), **params
+            )
         return _sync_stream(response) if stream else _chat(response)
 
 
@@ -501,9 +614,11 @@ class _AsyncChat:
         self, *, messages: Any, model: str | None = None, stream: bool | None = None, **params: Any
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         """A chat completion from one of the deployments named ``model`` (default: the first name)."""
-        response = await self._owner.router.acompletion(
-            model=self._owner._model(model), messages=messages, stream=bool(stream), **params
-        )
+        self._owner._check("chat", model, messages=messages, stream=stream, params=params)
+        with _same_errors("chat"):
+            response = await self._owner.router.acompletion(
+                model=self._owner._model(model), messages=messages, stream=bool(stream), **params
+            )
         return _async_stream(response) if stream else _chat(response)
 
 
@@ -548,8 +663,10 @@ class _SyncCompletions:
         with self._lock:
             if self._loop is None:
                 self._loop = _LoopThread()
+        self._owner._check("completion", model, prompt=prompt, stream=None, params=params)
         call = self._owner.router.atext_completion(model=self._owner._model(model), prompt=prompt, **params)
-        return _completion(self._loop.run(call))
+        with _same_errors("completion"):
+            return _completion(self._loop.run(call))
 
     def close(self) -> None:
         if self._loop is not None:
@@ -563,9 +680,11 @@ class _AsyncCompletions:
 
     async def create(self, *, prompt: Any, model: str | None = None, **params: Any) -> Completion:
         """A text completion from one of the deployments named ``model``."""
-        response = await self._owner.router.atext_completion(
-            model=self._owner._model(model), prompt=prompt, **params
-        )
+        self._owner._check("completion", model, prompt=prompt, stream=None, params=params)
+        with _same_errors("completion"):
+            response = await self._owner.router.atext_completion(
+                model=self._owner._model(model), prompt=prompt, **params
+            )
         return _completion(response)
 
 
@@ -575,8 +694,10 @@ class _SyncEmbeddings:
 
     def create(self, *, input: Any, model: str | None = None, **params: Any) -> CreateEmbeddingResponse:
         """Embeddings from one of the deployments named ``model``."""
+        self._owner._check("embedding", model, input=input, params=params)
         router = self._owner.embedding_router
-        return _embeddings(router.embedding(model=self._owner._model(model), input=input, **params))
+        with _same_errors("embedding"):
+            return _embeddings(router.embedding(model=self._owner._model(model), input=input, **params))
 
 
 class _AsyncEmbeddings:
@@ -585,8 +706,12 @@ class _AsyncEmbeddings:
 
     async def create(self, *, input: Any, model: str | None = None, **params: Any) -> CreateEmbeddingResponse:
         """Embeddings from one of the deployments named ``model``."""
+        self._owner._check("embedding", model, input=input, params=params)
         router = self._owner.embedding_router
-        return _embeddings(await router.aembedding(model=self._owner._model(model), input=input, **params))
+        with _same_errors("embedding"):
+            return _embeddings(
+                await router.aembedding(model=self._owner._model(model), input=input, **params)
+            )
 
 
 @overload

@@ -44,6 +44,8 @@ class OllamaApp(PlatformApp):
         add("GET", "/api/status", lambda r: json_ok({"cloud": {"disabled": False, "source": "none"}}))
         add("GET HEAD", "/api/tags", lambda r: manage.tags(store, r))
         add("GET", "/api/ps", lambda r: manage.ps(store, r))
+        add("GET", "/v1/models", lambda r: manage.openai_models(store, r))
+        add("GET", "/v1/models/{model}", lambda r: manage.openai_model(store, r))
         add("POST", "/api/chat", lambda r: inference.chat(store, tok, r))
         add("POST", "/api/generate", lambda r: inference.generate_route(store, tok, r))
         add("POST", "/api/embed", lambda r: inference.embed(store, dim, r))

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from .ollama_common import (
+    JSON_UTF8,
     Failure,
     ModelName,
     OllamaError,
@@ -23,7 +24,7 @@ from .ollama_common import (
     wants_stream,
 )
 from .ollama_state import CONTEXT_LENGTH, Layer, LocalModel, ModelStore, seed_model, sha256_hex
-from .transport import AnyResponse, Request, Response
+from .transport import AnyResponse, Request, Response, go_json_bytes
 
 _DIGEST_RE = re.compile(r"^sha256[:-][0-9a-fA-F]{64}$")
 _MODELS_DIR = "/usr/share/ollama/.ollama/models"
@@ -45,6 +46,37 @@ def _list_entry(model: LocalModel) -> dict[str, Any]:
 def tags(store: ModelStore, request: Request) -> Response:
     """``GET /api/tags``."""
     return json_ok({"models": [_list_entry(m) for m in store.listing()]})
+
+
+def _openai_model(model: LocalModel) -> dict[str, Any]:
+    # Ollama's /v1/models entry: owned_by is the name's namespace ("library" for official models).
+    return {
+        "id": model.name.display,
+        "object": "model",
+        "created": model.modified_ns // 1_000_000_000,
+        "owned_by": model.name.namespace,
+    }
+
+
+def openai_models(store: ModelStore, request: Request) -> Response:
+    """``GET /v1/models``: the local models in the OpenAI shape."""
+    return json_ok({"object": "list", "data": [_openai_model(m) for m in store.listing()]})
+
+
+def openai_model(store: ModelStore, request: Request) -> Response:
+    """``GET /v1/models/:model``: one local model in the OpenAI shape; 404 in the OpenAI error shape."""
+    raw = request.params.get("model", "")
+    name = parse_name(raw)
+    model = store.get(name) if name is not None else None
+    if model is None:
+        error = {
+            "message": f'model "{raw}" not found',
+            "type": "not_found_error",
+            "param": None,
+            "code": None,
+        }
+        return Response(404, go_json_bytes({"error": error}), JSON_UTF8)
+    return json_ok(_openai_model(model))
 
 
 def ps(store: ModelStore, request: Request) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import ssl
 import time
 from collections import deque
@@ -19,6 +20,7 @@ from typing import Any
 import anyio
 import httpx
 
+from openai_compatible_client._logging import logger as _log
 from openai_compatible_client.transport.base import (
     DRAIN_BYTES,
     DRAIN_SECONDS,
@@ -26,6 +28,8 @@ from openai_compatible_client.transport.base import (
     Phase,
     Retryable,
     TransportBase,
+    log_reply,
+    log_request,
 )
 from openai_compatible_client.transport.call import Call, Reply, TransportSettings
 from openai_compatible_client.transport.streams import StreamReader
@@ -76,9 +80,13 @@ class AsyncTransport(TransportBase):
 
     def __init__(self, settings: TransportSettings) -> None:
         super().__init__(settings)
+        if settings.http_client is not None:
+            self._client: httpx.AsyncClient = settings.http_client
+            return
         self._client = httpx.AsyncClient(
             verify=_ssl_context(settings.verify_tls),
             trust_env=False,
+            proxy=settings.proxy,
             follow_redirects=True,
             limits=httpx.Limits(
                 max_connections=max(settings.pool_maxsize, 100),
@@ -95,15 +103,15 @@ class AsyncTransport(TransportBase):
         url = self.url(call)
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
                 status, headers, content = await self._attempt(call, url)
             except Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
+            if _log.isEnabledFor(logging.DEBUG):
+                log_reply(call, url, status, started)
             return Reply(status, headers, content, call, url)
 
     async def _attempt(self, call: Call, url: str) -> tuple[int, httpx.Headers, bytes]:
@@ -130,16 +138,16 @@ class AsyncTransport(TransportBase):
         url = self.url(call)
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
                 response = await self._open_stream(call, url)
             except Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                await asyncio.sleep(wait)
+                await asyncio.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
             break
+        if _log.isEnabledFor(logging.DEBUG):
+            log_reply(call, url, response.status_code, started)
         return _Items(self, call, url, response)
 
     async def _open_stream(self, call: Call, url: str) -> httpx.Response:
@@ -151,6 +159,8 @@ class AsyncTransport(TransportBase):
 
     async def _open(self, call: Call, url: str, attempt: _Attempt) -> httpx.Response:
         body = self.body(call)
+        if _log.isEnabledFor(logging.DEBUG):
+            log_request(call, url)
         timeout = httpx.Timeout(self.read_timeout(call), connect=self.settings.connect_timeout)
         try:
             request = self._client.build_request(
@@ -159,7 +169,7 @@ class AsyncTransport(TransportBase):
                 content=_async_body(body) if body is not None and call.files is None else None,
                 data=dict(call.data) if call.files is not None and call.data else None,
                 files=dict(call.files) if call.files is not None else None,
-                params=dict(call.params) if call.params else None,
+                params=dict(params) if (params := self.params(call)) else None,
                 headers=self.headers(call),
                 timeout=timeout,
                 extensions={"trace": attempt.trace},
@@ -222,6 +232,7 @@ class _Items:
     def __init__(self, transport: AsyncTransport, call: Call, url: str, response: httpx.Response) -> None:
         self._transport, self._call, self._url = transport, call, url
         self._response = response
+        self.status, self.headers = response.status_code, response.headers
         self._chunks = response.aiter_bytes()
         self._reader: StreamReader = transport.reader(call, url)
         self._pending: deque[Any] = deque()

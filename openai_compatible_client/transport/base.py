@@ -8,13 +8,15 @@ table (:data:`RETRYABLE`), for both.
 from __future__ import annotations
 
 import enum
+import logging
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Literal
 
 from openai_compatible_client import __version__
 from openai_compatible_client import errors as E
+from openai_compatible_client._logging import logger as _log
 from openai_compatible_client.transport.call import Call, TransportSettings, encode_json
 from openai_compatible_client.transport.streams import StreamReader
 
@@ -156,6 +158,31 @@ class TransportBase:
             platform=call.platform, endpoint=call.endpoint, url=url, status=200, content=b"", reason=str(exc)
         )
 
+    def params(self, call: Call) -> Mapping[str, str] | None:
+        """Query parameters: the client's defaults, then the call's own."""
+        if not self.settings.default_query:
+            return call.params
+        return {**self.settings.default_query, **(call.params or {})}
+
+    def retry_or_raise(self, call: Call, url: str, attempt: int, failure: Retryable) -> float:
+        """Seconds to wait before the next attempt (logged at INFO), or raise the failure's error."""
+        wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
+        if wait is None:
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug("%s %s: not retried (%s)", call.method, url, _what(failure.error))
+            raise failure.error from failure.cause
+        if _log.isEnabledFor(logging.INFO):
+            _log.info(
+                "%s %s: retrying in %.2f s (retry %d of %d) after %s",
+                call.method,
+                url,
+                wait,
+                attempt + 1,
+                self.settings.retry.max_retries,
+                _what(failure.error),
+            )
+        return wait
+
     def retry_wait(self, attempt: int, error: Exception | None, headers: Mapping[str, str]) -> float | None:
         """Seconds to wait before the next attempt, or ``None`` to raise ``error`` now."""
         if attempt >= self.settings.retry.max_retries:
@@ -199,6 +226,43 @@ class TransportBase:
                 reason=f"an HTML page (Content-Type: {kind}) instead of a stream; is a proxy in the way?",
             )
             raise Retryable(error, None, retryable=False)
+
+
+class ItemStream:
+    """A stream's items with the answer's status and headers (iterating it is the bare generator)."""
+
+    __slots__ = ("_items", "headers", "status")
+
+    def __init__(self, items: Iterator[Any], status: int, headers: Mapping[str, str]) -> None:
+        self._items, self.status, self.headers = items, status, headers
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items
+
+    def __next__(self) -> Any:
+        return next(self._items)
+
+    def close(self) -> None:
+        """Stop reading and release the connection."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+
+
+def _what(error: Exception) -> str:
+    """An error's class and status for a log line (never its message: it may quote the request)."""
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__} {status}" if status else type(error).__name__
+
+
+def log_request(call: Call, url: str) -> None:
+    """DEBUG: the request line (callers check ``isEnabledFor`` first)."""
+    _log.debug("request: %s %s", call.method, url)
+
+
+def log_reply(call: Call, url: str, status: int, started: float) -> None:
+    """DEBUG: the status and the time to headers (callers check ``isEnabledFor`` first)."""
+    _log.debug("%s %s -> %d (%.3f s)", call.method, url, status, time.monotonic() - started)
 
 
 class Retryable(Exception):

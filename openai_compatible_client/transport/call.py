@@ -101,6 +101,12 @@ class TransportSettings:
     request_id_header: bool = False
     verify_tls: bool | str = True
     pool_maxsize: int = 10
+    default_query: Mapping[str, str] = field(default_factory=dict)
+    """Query parameters of every request (a call's own win)."""
+    proxy: str | None = None
+    """The proxy for every request (the client reads the environment as the SDK does)."""
+    http_client: Any = None
+    """The user's ``requests.Session`` (sync) or ``httpx.AsyncClient`` (async) to send with."""
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else None

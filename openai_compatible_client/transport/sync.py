@@ -11,6 +11,7 @@ import contextlib
 import heapq
 import http.client
 import itertools
+import logging
 import socket
 import threading
 import time
@@ -23,13 +24,17 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from openai_compatible_client._logging import logger as _log
 from openai_compatible_client.transport.base import (
     DRAIN_BYTES,
     DRAIN_SECONDS,
     Deadline,
+    ItemStream,
     Phase,
     Retryable,
     TransportBase,
+    log_reply,
+    log_request,
 )
 from openai_compatible_client.transport.call import Call, Reply, TransportSettings
 
@@ -198,6 +203,9 @@ class Transport(TransportBase):
 
     def __init__(self, settings: TransportSettings) -> None:
         super().__init__(settings)
+        if settings.http_client is not None:
+            self._session: requests.Session = settings.http_client
+            return
         session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=settings.pool_maxsize, max_retries=0)
         adapter.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
@@ -205,6 +213,8 @@ class Transport(TransportBase):
         session.mount("https://", adapter)
         session.verify = settings.verify_tls
         session.trust_env = False
+        if settings.proxy:
+            session.proxies = {"http": settings.proxy, "https": settings.proxy}
         self._session = session
 
     def close(self) -> None:
@@ -224,6 +234,7 @@ class Transport(TransportBase):
         while True:
             deadline = Deadline(self.read_timeout(call))
             _ATTEMPT.deadline = deadline
+            started = time.monotonic()
             try:
                 response = self._open(call, url, deadline)
                 try:
@@ -231,15 +242,14 @@ class Transport(TransportBase):
                 finally:
                     response.close()
             except Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                time.sleep(wait)
+                time.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
             finally:
                 _disarm()
                 _ATTEMPT.deadline = None
+            if _log.isEnabledFor(logging.DEBUG):
+                log_reply(call, url, response.status_code, started)
             return Reply(response.status_code, response.headers, content, call, url)
 
     def stream(self, call: Call) -> Iterator[Any]:
@@ -253,20 +263,20 @@ class Transport(TransportBase):
         while True:
             deadline = Deadline(self.read_timeout(call))
             _ATTEMPT.deadline = deadline
+            started = time.monotonic()
             try:
                 response = self._open(call, url, deadline)
             except Retryable as failure:
-                wait = self.retry_wait(attempt, failure.error, failure.headers) if failure.retryable else None
-                if wait is None:
-                    raise failure.error from failure.cause
-                time.sleep(wait)
+                time.sleep(self.retry_or_raise(call, url, attempt, failure))
                 attempt += 1
                 continue
             finally:
                 _disarm()
                 _ATTEMPT.deadline = None
             break
-        return self._iterate(call, url, response)
+        if _log.isEnabledFor(logging.DEBUG):
+            log_reply(call, url, response.status_code, started)
+        return ItemStream(self._iterate(call, url, response), response.status_code, response.headers)
 
     def _iterate(self, call: Call, url: str, response: requests.Response) -> Iterator[Any]:
         reader = self.reader(call, url)
@@ -295,13 +305,15 @@ class Transport(TransportBase):
 
     def _open(self, call: Call, url: str, deadline: Deadline) -> requests.Response:
         body = self.body(call)
+        if _log.isEnabledFor(logging.DEBUG):
+            log_request(call, url)
         try:
             response = self._session.request(
                 call.method,
                 url,
                 data=body if call.files is None else call.data,
                 files=call.files,
-                params=call.params,
+                params=self.params(call),
                 headers=self.headers(call),
                 timeout=(self.settings.connect_timeout, self.read_timeout(call)),
                 stream=True,

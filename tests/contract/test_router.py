@@ -217,3 +217,85 @@ def test_the_documented_yaml_example_loads(tmp_path: Path, monkeypatch: pytest.M
     assert {e["model_name"] for e in entries[:3]} == {"chat"}
     assert entries[0]["litellm_params"]["api_key"] == "docs-key"
     assert settings["fallbacks"] == [{"chat": ["chat-fallback"]}]
+
+
+def test_litellm_proxy_config_file_as_users_write_it(
+    servers: dict[str, RunningServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openai
+
+    from openai_compatible_client.errors import InvalidRequestError, NotFoundError
+
+    monkeypatch.delenv("VLLM_KEY", raising=False)
+    keyed = start_reference_server("vllm", ["reference-chat"], api_key="sk-router-9d1")
+    try:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            textwrap.dedent(
+                f"""\
+                environment_variables:
+                  VLLM_KEY: sk-router-9d1
+                model_list:
+                  - model_name: chat
+                    litellm_params:
+                      model: hosted_vllm/reference-chat
+                      api_base: {keyed.base_url}/v1
+                      api_key: os.environ/VLLM_KEY
+                  - model_name: chat-fallback
+                    litellm_params:
+                      model: ollama_chat/llama3.2
+                      api_base: {servers["ollama"].base_url}
+                  - model_name: ghost
+                    litellm_params:
+                      model: hosted_vllm/ghost
+                      api_base: {servers["vllm"].base_url}/v1
+                litellm_settings:
+                  num_retries: 1
+                  request_timeout: 30
+                  allowed_fails: 2
+                  cooldown_time: 7
+                  fallbacks: [{{chat: [chat-fallback]}}]
+                  drop_params: true
+                  success_callback: [langfuse]
+                router_settings:
+                  routing_strategy: simple-shuffle
+                  allowed_fails: 3
+                general_settings:
+                  master_key: sk-proxy
+                """
+            )
+        )
+        with pytest.warns(UserWarning) as warned:
+            client = client_from_router(str(config))
+        [message] = [str(w.message) for w in warned if "not applied" in str(w.message)]
+        for name in (
+            "general_settings:",
+            "litellm_settings.drop_params",
+            "litellm_settings.success_callback",
+        ):
+            assert name in message
+        with client:
+            router = client.router
+            # LiteLLM >= 1.110 reads Router settings through Router.settings(); older ones as attributes.
+            settings = router.settings() if callable(getattr(router, "settings", None)) else router
+            assert (router.num_retries, router.timeout, settings.allowed_fails, settings.cooldown_time) == (
+                1,
+                30,
+                3,
+                7,
+            )
+            assert settings.fallbacks == [{"chat": ["chat-fallback"]}]
+            answer = client.chat.completions.create(model="chat", messages=HELLO)
+            assert isinstance(answer, ChatCompletion)
+            assert [r["headers"]["authorization"] for r in keyed.requests()] == ["Bearer sk-router-9d1"]
+            for server in (keyed, servers["ollama"]):
+                server.clear()
+            with pytest.raises(openai.BadRequestError) as refused:
+                client.chat.completions.create(model="chat", messages=[{"role": "wizard", "content": "hi"}])
+            assert isinstance(refused.value, InvalidRequestError)
+            assert keyed.requests() == [] and servers["ollama"].requests() == []
+            with pytest.raises(NotFoundError, match="vllm POST /v1/chat/completions -> 404"):
+                client.chat.completions.create(model="ghost", messages=HELLO)
+        assert "VLLM_KEY" not in __import__("os").environ
+    finally:
+        keyed.stop()

@@ -46,6 +46,7 @@ from openai_compatible_client.platforms.openai.resources import (
     health_call,
     healthy,
 )
+from openai_compatible_client.platforms.openai.retrieve import retrieve_call, retrieved
 from openai_compatible_client.platforms.validation import build_body, check_digest, check_model, reply_parser
 from openai_compatible_client.transport.http import BodyFactory, Call, Reply
 
@@ -447,6 +448,7 @@ _DEPRECATION = (
 
 class _ModelsEndpoints:
     list = Endpoint(list_call, reply_parser(ListResponse))
+    retrieve = Endpoint(retrieve_call, retrieved())
     info = Endpoint(show_call, reply_parser(ShowResponse))
     copy = Endpoint(copy_call, _status)
     delete = Endpoint(delete_call, _status)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openai.types import Model
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -20,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from openai_compatible_client.pagination import PageMixin, unix_time
 from openai_compatible_client.types import SubscriptableModel
 
 __all__ = [
@@ -173,10 +175,30 @@ class ListModel(SubscriptableModel):
         return data
 
 
-class ListResponse(SubscriptableModel):
-    """``GET /api/tags``: the local models, most recently modified first."""
+class ListResponse(PageMixin, SubscriptableModel):  # type: ignore[misc]  # iterates items, as the SDK's pages
+    """``GET /api/tags``: the local models, most recently modified first.
+
+    ``r["models"][0]["name"]`` reads Ollama's own shape; iterating it or ``r.data`` gives the
+    same models as ``openai.types.Model`` objects, as Ollama's ``GET /v1/models`` describes them.
+    """
 
     models: list[ListModel]
+
+    @property
+    def data(self) -> list[Model]:
+        """The models as ``openai.types.Model`` (``id`` is the name; ``owned_by`` its namespace)."""
+        return [
+            Model(
+                id=m.name,
+                object="model",
+                created=unix_time(m.modified_at),
+                owned_by=m.name.split("/")[-2] if m.name.count("/") >= 1 else "library",
+            )
+            for m in self.models
+        ]
+
+    def _page_items(self) -> list[Model]:
+        return self.data
 
     @field_validator("models", mode="before")
     @classmethod

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.platforms.base import AsyncResource, SyncResource
-from openai_compatible_client.platforms.openai.types import ModelList
+from openai_compatible_client.platforms.openai.retrieve import from_list
+from openai_compatible_client.platforms.openai.types import ModelCard, ModelList
 from openai_compatible_client.platforms.registry import platforms
 from openai_compatible_client.platforms.validation import check_optional_model, item_parser, reply_parser
 from openai_compatible_client.transport.http import Call, Reply
@@ -125,6 +126,10 @@ class Models(PlatformResource):
         """List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works."""
         return self._send(models_list_call(self._platform), reply_parser(ModelList))
 
+    def retrieve(self, model: str) -> ModelCard:
+        """One served model, from ``GET /v1/models`` (``NotFoundError`` for an id not served)."""
+        return self._send(models_list_call(self._platform), from_list(model))
+
 
 class AsyncModels(AsyncPlatformResource):
     """The OpenAI-style model list."""
@@ -134,6 +139,10 @@ class AsyncModels(AsyncPlatformResource):
     async def list(self) -> ModelList:
         """List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works."""
         return await self._send(models_list_call(self._platform), reply_parser(ModelList))
+
+    async def retrieve(self, model: str) -> ModelCard:
+        """One served model, from ``GET /v1/models`` (``NotFoundError`` for an id not served)."""
+        return await self._send(models_list_call(self._platform), from_list(model))
 
 
 class Server(PlatformResource):

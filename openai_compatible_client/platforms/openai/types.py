@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import model_validator
 
+from openai_compatible_client.pagination import PageMixin
 from openai_compatible_client.types import SubscriptableModel
 
 __all__ = ["ModelCard", "ModelList"]
@@ -23,8 +24,8 @@ class ModelCard(SubscriptableModel):
     max_model_len: int | None = None
 
 
-class ModelList(SubscriptableModel):
-    """``GET /v1/models``: ``r["data"][0]["id"]`` and ``r.data[0].id`` both work."""
+class ModelList(PageMixin, SubscriptableModel):  # type: ignore[misc]  # iterates items, as the SDK's pages
+    """``GET /v1/models``: iterate it (``ModelCard``s, as the SDK's page), or ``r.data[0].id``."""
 
     data: list[ModelCard]
     object: str | None = None
@@ -36,3 +37,6 @@ class ModelList(SubscriptableModel):
         if isinstance(data, dict) and "data" in data and data["data"] is None:
             return {**data, "data": []}
         return data
+
+    def _page_items(self) -> list[ModelCard]:
+        return self.data

@@ -48,11 +48,14 @@ class ChatParams(_Common, total=False):
     max_tokens: int | None
     metadata: Mapping[str, str] | None
     modalities: Any
+    moderation: Any
     n: int | None
     parallel_tool_calls: bool | None
     prediction: Any
     presence_penalty: float | None
     prompt_cache_key: str | None
+    prompt_cache_options: Any
+    prompt_cache_retention: str | None
     reasoning_effort: str | None
     response_format: Mapping[str, Any] | None
     safety_identifier: str | None
@@ -324,6 +327,8 @@ def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str
     """
     given: dict[str, Any] = {}
     for name, value in params.items():
+        if isinstance(value, _SENTINELS):
+            continue  # the SDK's "not given", also for arguments a newer SDK has and we do not
         if name not in accepted:
             raise InvalidRequestError(f"{method}() got an unexpected keyword argument {name!r}")
         if not_given(value):

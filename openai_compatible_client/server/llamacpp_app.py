@@ -183,7 +183,17 @@ def _props(ctx: LlamaCppContext, request: Request) -> Response:
         "chat_template": "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
         "{{ message['content'] }}<|im_end|>\n{% endfor %}"
         "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
-        "chat_template_caps": {},
+        "chat_template_caps": {
+            "supports_object_arguments": False,
+            "supports_parallel_tool_calls": False,
+            "supports_preserve_reasoning": False,
+            "supports_reasoning_effort": False,
+            "supports_string_content": True,
+            "supports_system_role": True,
+            "supports_tool_calls": False,
+            "supports_tools": False,
+            "supports_typed_content": False,
+        },
         "bos_token": "<|im_start|>",
         "eos_token": "<|im_end|>",
         "build_info": BUILD_INFO,
@@ -194,7 +204,7 @@ def _props(ctx: LlamaCppContext, request: Request) -> Response:
 
 
 def _slots(ctx: LlamaCppContext, request: Request) -> Response:
-    """``GET /slots``: every slot idle (``?fail_on_no_slot=1`` would answer 503 only when all are busy)."""
+    """``GET /slots``: every slot idle, as after its first task (a never-used slot has no ``params``)."""
     slots = []
     for index in range(TOTAL_SLOTS):
         slots.append(
@@ -203,9 +213,14 @@ def _slots(ctx: LlamaCppContext, request: Request) -> Response:
                 "n_ctx": N_CTX,
                 "speculative": False,
                 "is_processing": False,
-                "id_task": -1,
+                "id_task": index,
+                "n_prompt_tokens": 0,
+                "n_prompt_tokens_processed": 0,
+                "n_prompt_tokens_cache": 0,
                 "params": sampling_params(),
-                "next_token": {"has_next_token": True, "has_new_line": False, "n_remain": -1, "n_decoded": 0},
+                "next_token": [
+                    {"has_next_token": False, "has_new_line": False, "n_remain": -1, "n_decoded": 0}
+                ],
             }
         )
     return _ok(slots)

@@ -33,6 +33,7 @@ class Case:
     body: Any = None
     stream: bool = False
     raw: bytes | None = None
+    first_only: bool = False
 
 
 def post(name: str, path: str, body: Any, stream: bool = False) -> Case:
@@ -43,7 +44,6 @@ CASES = [
     Case("health", "GET", "/health"),
     Case("models", "GET", "/v1/models"),
     Case("props", "GET", "/props"),
-    Case("slots", "GET", "/slots"),
     Case("lora-adapters", "GET", "/lora-adapters"),
     post("chat", "/v1/chat/completions", {"messages": USER, "max_tokens": 4, "temperature": 0}),
     post(
@@ -65,6 +65,8 @@ CASES = [
         {"prompt": "Paris is", "max_tokens": 4, "temperature": 0, "stream": True, "stream_options": USAGE},
         stream=True,
     ),
+    # After the generations above: a slot that never ran a task has fewer fields, so slot 0 is compared.
+    Case("slots", "GET", "/slots", first_only=True),
     post("native completion", "/completion", {"prompt": "Paris is", "n_predict": 4, "temperature": 0}),
     post(
         "native completion stream",
@@ -154,6 +156,8 @@ def test_same_shape_as_real_llama_server(case: Case, real: Server, reference: Se
     answers = [
         server.call(case.method, case.path, case.body, case.stream, case.raw) for server in (real, reference)
     ]
+    if case.first_only:
+        answers = [Answer(a.status, a.body[:1], a.done) for a in answers]
     differences = compare(*answers, stream=case.stream)
     assert not differences, "\n" + format_report(f"{case.method} {case.path} ({case.name})", differences)
 

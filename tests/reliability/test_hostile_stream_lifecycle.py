@@ -147,5 +147,4 @@ def test_a_control_character_in_the_api_key_is_refused_before_any_connection() -
         sdk = openai.OpenAI(base_url=server.url + "/v1", api_key="sk-abc\nX-Injected: 1", max_retries=0)
         with pytest.raises(openai.APIConnectionError):
             sdk.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]
-        sdk.close()
-        assert server.connections >= 1, "the SDK connects first, then fails"
+        sdk.close()  # the SDK fails only when it sends (whether its connection is counted is a race)

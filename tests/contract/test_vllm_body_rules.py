@@ -13,6 +13,7 @@ import pytest
 
 from openai_compatible_client import VLLMOptions
 from openai_compatible_client.platforms import Platform, register_platform, unregister_platform
+from openai_compatible_client.platforms.openai.inference import OPENAI_STYLE
 from tests.contract.conftest import OLLAMA_MODEL, VLLM_MODEL, bodies
 from tests.contract.facade import invoke
 from tests.support.reference import RunningServer
@@ -94,6 +95,7 @@ def other_platform() -> Iterator[str]:
             chat_provider="hosted_vllm",
             completion_provider="hosted_vllm",
             embedding_provider="hosted_vllm",
+            inference=OPENAI_STYLE,
         )
     )
     try:

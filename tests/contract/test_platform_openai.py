@@ -122,7 +122,7 @@ def test_platform_only_calls_are_refused_before_any_request(mode: str, vllm: Run
         ("tokenizer.encode", "openai"),
         ("models.pull", "openai"),
     ]
-    assert errors[1].available_on == ("vllm",) and errors[2].available_on == ("ollama",)
+    assert errors[1].available_on == ("vllm", "llamacpp") and errors[2].available_on == ("ollama",)
     assert vllm.requests() == []
 
 

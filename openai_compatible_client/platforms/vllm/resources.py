@@ -512,6 +512,7 @@ class _RerankEndpoints:
         rerank_call,
         parser=lambda kwargs: _rerank_parser(kwargs.get("return_documents")),
         prepare=(default_model,),
+        returns="RerankResponse",
     )
 
 

@@ -8,17 +8,16 @@ builder runs (Ollama's ``keep_alive`` and ``options``), each through the sync an
 
 from __future__ import annotations
 
-import asyncio
 import warnings
 from typing import Any
 
 import pytest
 
-from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
 from openai_compatible_client.platforms.ollama.types import EmbeddingsResponse, GenerateResponse
 from openai_compatible_client.platforms.openai.types import ModelCard
 from tests.contract.conftest import OLLAMA_MODEL, VLLM_MODEL
+from tests.contract.facade import run_with
 from tests.support.reference import RunningServer
 
 pytestmark = pytest.mark.contract
@@ -27,17 +26,8 @@ MODES = ["sync", "async"]
 
 
 def run(mode: str, base_url: str, platform: str, body: Any, **settings: Any) -> Any:
-    """Run ``body(client)`` with a sync client, or ``await body(client)`` with an async one."""
-    settings = {"platform": platform, "max_retries": 0, **settings}
-    if mode == "sync":
-        with OpenAICompatibleClient(base_url=base_url, **settings) as client:
-            return body(client)
-
-    async def go() -> Any:
-        async with AsyncOpenAICompatibleClient(base_url=base_url, **settings) as client:
-            return await body(client)
-
-    return asyncio.run(go())
+    """``body`` through a sync or an async client of ``platform`` that does not retry."""
+    return run_with(mode, base_url, body, platform=platform, max_retries=0, **settings)
 
 
 @pytest.mark.parametrize("mode", MODES)

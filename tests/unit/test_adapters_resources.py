@@ -150,8 +150,8 @@ def test_a_platform_bound_endpoint_hides_the_platform_and_keeps_the_methods_text
         assert (
             cls.list.__doc__ == 'List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works.'
         )
-    for cls in (ollama.Models, ollama.AsyncModels):
-        assert str(inspect.signature(cls.load)) == (
+    for native in (ollama.Models, ollama.AsyncModels):
+        assert str(inspect.signature(native.load)) == (
             "(self, model: 'str', *, keep_alive: 'KeepAlive | None' = None) -> 'GenerateResponse'"
         )
     assert openai_style.Server.health.__qualname__ == "_ServerEndpoints.health"

@@ -11,7 +11,7 @@ import inspect
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
 from openai_compatible_client.config import ClientConfig
 from openai_compatible_client.errors import UnsupportedEndpointError
@@ -116,13 +116,16 @@ class Endpoint(Generic[P, R]):
     On a :class:`SyncResource` the attribute is a method with the builder's parameters that
     sends the call and returns the parsed answer; on an :class:`AsyncResource` the same method
     is a coroutine. The method's signature and docstring are the builder's (``help()`` and
-    ``inspect.signature`` show the real parameters; type checkers see ``P`` and ``R``).
+    ``inspect.signature`` show the real parameters; type checkers see ``P`` and ``R``); its
+    return annotation is the parser's.
 
     Args:
         builder: The pure ``<endpoint>_call(...) -> Call`` function.
         parse: The parser of the answer (:func:`~openai_compatible_client.platforms.validation.reply_parser`).
-        parser: Instead of ``parse``: picks the parser from the call's keyword arguments.
+        parser: Instead of ``parse``: picks the parser from the call's arguments (by name).
         prepare: Fills in arguments from the resource first (the client's default model...).
+        doc: The method's docstring, when it is not the builder's.
+        returns: The method's return annotation, when the parser does not tell it (``parser=``).
     """
 
     def __init__(
@@ -132,6 +135,42 @@ class Endpoint(Generic[P, R]):
         *,
         parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] | None = None,
         prepare: Sequence[Prepare] = (),
+        doc: str | None = None,
+        returns: Any = inspect.Signature.empty,
+    ) -> None:
+        self._setup(builder, parse, parser, prepare, doc, returns, platform_first=False)
+
+    @classmethod
+    def on_platform(
+        cls,
+        builder: Callable[Concatenate[str, P], Call],
+        parse: Callable[[Reply], R] | None = None,
+        *,
+        parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] | None = None,
+        doc: str | None = None,
+        returns: Any = inspect.Signature.empty,
+    ) -> Endpoint[P, R]:
+        """An endpoint whose builder takes the client's platform name first (a route several platforms share).
+
+        The method hides that first parameter and passes the resource's platform
+        (``models_list_call(platform)`` becomes ``models.list()``).
+        """
+        endpoint: Endpoint[P, R] = cls.__new__(cls)
+        endpoint._setup(
+            cast("Callable[P, Call]", builder), parse, parser, (), doc, returns, platform_first=True
+        )
+        return endpoint
+
+    def _setup(
+        self,
+        builder: Callable[P, Call],
+        parse: Callable[[Reply], R] | None,
+        parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] | None,
+        prepare: Sequence[Prepare],
+        doc: str | None,
+        returns: Any,
+        *,
+        platform_first: bool,
     ) -> None:
         if (parse is None) == (parser is None):
             raise TypeError("Endpoint needs exactly one of parse= and parser=")
@@ -139,7 +178,12 @@ class Endpoint(Generic[P, R]):
         self._parser: Callable[[Mapping[str, Any]], Callable[[Reply], R]] = (
             parser if parser is not None else (lambda _kwargs: parse)  # type: ignore[assignment,return-value]
         )
+        self._parse_by_arguments = parser is not None
+        self._signature = inspect.signature(builder)
         self._prepare = tuple(prepare)
+        self._platform_first = platform_first
+        self._doc = doc if doc is not None else builder.__doc__
+        self._returns = returns if returns is not inspect.Signature.empty else _return_annotation(parse)
         self._sync = self._make_sync()
         self._async = self._make_async()
 
@@ -148,15 +192,22 @@ class Endpoint(Generic[P, R]):
     ) -> tuple[Call, Callable[[Reply], R]]:
         for fill in self._prepare:
             fill(resource, kwargs)
-        return self._builder(*args, **kwargs), self._parser(kwargs)
+        if self._platform_first:
+            args = (resource._platform, *args)
+        call = self._builder(*args, **kwargs)
+        if self._parse_by_arguments:
+            # The parser sees every argument by name, given positionally or not.
+            kwargs = dict(self._signature.bind(*args, **kwargs).arguments)
+        return call, self._parser(kwargs)
 
     def _describe(self, method: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(self._builder)
+        signature = self._signature
+        shown = list(signature.parameters.values())[1 if self._platform_first else 0 :]
         me = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
         method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[me, *signature.parameters.values()], return_annotation=inspect.Signature.empty
+            parameters=[me, *shown], return_annotation=self._returns
         )
-        method.__doc__ = self._builder.__doc__
+        method.__doc__ = self._doc
         method.__name__ = method.__qualname__ = self._builder.__name__.removesuffix("_call")
         method.__module__ = self._builder.__module__
         return method
@@ -194,3 +245,13 @@ class Endpoint(Generic[P, R]):
 def default_model(resource: Any, kwargs: dict[str, Any]) -> None:
     """A :data:`Prepare` step: the call's ``model``, else the client's default model (checked either way)."""
     kwargs["model"] = resource._default_model(kwargs.get("model"))
+
+
+def _return_annotation(parse: Callable[..., Any] | None) -> Any:
+    """What the parser says it returns (shown as the method's return annotation), if it says."""
+    if parse is None:
+        return inspect.Signature.empty
+    try:
+        return inspect.signature(parse).return_annotation
+    except (TypeError, ValueError):
+        return inspect.Signature.empty

@@ -172,6 +172,7 @@ def reply_parser(
                 reason=_describe(exc, model_cls.__name__),
             ) from None
 
+    parse.__annotations__["return"] = model_cls.__name__
     return parse
 
 

@@ -38,3 +38,16 @@ def invoke(
             return result
 
     return asyncio.run(run())
+
+
+def run_with(mode: str, base_url: str, body: Any, **settings: Any) -> Any:
+    """Run ``body(client)`` with a sync client, or ``await body(client)`` with an async one."""
+    if mode == "sync":
+        with OpenAICompatibleClient(base_url=base_url, **settings) as client:
+            return body(client)
+
+    async def go() -> Any:
+        async with AsyncOpenAICompatibleClient(base_url=base_url, **settings) as client:
+            return await body(client)
+
+    return asyncio.run(go())

@@ -7,17 +7,17 @@ applied. Answers are genuine ``openai.types``; platform-only calls are refused b
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from openai.types import Completion, CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient, VLLMOptions
+from openai_compatible_client import OpenAICompatibleClient, VLLMOptions
 from openai_compatible_client import errors as E
 from openai_compatible_client.platforms.vllm.types import ModelList
 from tests.contract.conftest import VLLM_MODEL, bodies
+from tests.contract.facade import run_with
 from tests.support.reference import RunningServer
 
 pytestmark = pytest.mark.contract
@@ -29,16 +29,7 @@ VLLM_DEFAULTS = VLLMOptions(extra_body={"repetition_penalty": 1.2}, chat_templat
 
 def run(mode: str, base_url: str, body: Any) -> Any:
     """Run ``body(client)`` with a sync client, or ``await body(client)`` with an async one."""
-    settings: dict[str, Any] = {"platform": "openai", "max_retries": 0, "vllm": VLLM_DEFAULTS}
-    if mode == "sync":
-        with OpenAICompatibleClient(base_url=base_url, **settings) as client:
-            return body(client)
-
-    async def go() -> Any:
-        async with AsyncOpenAICompatibleClient(base_url=base_url, **settings) as client:
-            return await body(client)
-
-    return asyncio.run(go())
+    return run_with(mode, base_url, body, platform="openai", max_retries=0, vllm=VLLM_DEFAULTS)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

@@ -141,3 +141,18 @@ def test_platforms_with_method() -> None:
     assert "vllm" not in openai_style.platforms_with_method("blobs", "push")
     assert "ollama" in openai_style.platforms_with_method("blobs", "push")
     assert openai_style.platforms_with_method("models", "_send") == ()
+
+
+def test_a_platform_bound_endpoint_hides_the_platform_and_keeps_the_methods_text() -> None:
+    for cls in (openai_style.Models, openai_style.AsyncModels):
+        assert str(inspect.signature(cls.list)) == "(self) -> 'ModelList'"
+        assert str(inspect.signature(cls.retrieve)) == "(self, model: 'str') -> 'ModelCard'"
+        assert (
+            cls.list.__doc__ == 'List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works.'
+        )
+    for native in (ollama.Models, ollama.AsyncModels):
+        assert str(inspect.signature(native.load)) == (
+            "(self, model: 'str', *, keep_alive: 'KeepAlive | None' = None) -> 'GenerateResponse'"
+        )
+    assert openai_style.Server.health.__qualname__ == "_ServerEndpoints.health"
+    assert inspect.iscoroutinefunction(openai_style.AsyncServer.health)

@@ -15,7 +15,7 @@ PAIRS = [
     (facade.Completions, facade.AsyncCompletions),
     (facade.Embeddings, facade.AsyncEmbeddings),
 ]
-for _platform in ("vllm", "ollama"):
+for _platform in ("vllm", "ollama", "llamacpp", "openai"):
     PAIRS.extend(get_platform(_platform).resource_table().values())
 
 

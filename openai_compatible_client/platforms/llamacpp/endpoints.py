@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from openai_compatible_client.platforms.common.calls import post_call, request_call
 from openai_compatible_client.platforms.validation import build_body, check_optional_model
 from openai_compatible_client.transport.http import Call
 
@@ -44,20 +45,6 @@ PLATFORM = "llamacpp"
 
 Headers = Mapping[str, str] | None
 Body = Mapping[str, Any] | None
-
-
-def _post(path: str, body: Any, headers: Headers, timeout: float | None, stream: bool = False) -> Call:
-    return Call(
-        PLATFORM,
-        f"POST {path}",
-        "POST",
-        path,
-        json=body,
-        headers=dict(headers) if headers else None,
-        timeout=timeout,
-        # The native streams are SSE events without a final ``[DONE]``: the last event has stop=true.
-        framing="sse" if stream else "json",
-    )
 
 
 def get_call(path: str, *, framing: Any = "json") -> Call:
@@ -99,7 +86,7 @@ def set_lora_adapters_call(
 
         raise InvalidRequestError("lora_adapters.set: adapters must be a list of {'id': int, 'scale': float}")
     body = [build_body(LoraScale, **dict(item)) for item in adapters]
-    return _post("/lora-adapters", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/lora-adapters", body, extra_headers, timeout)
 
 
 def tokenize_call(
@@ -117,15 +104,18 @@ def tokenize_call(
     >>> tokenize_call("hi", with_pieces=True).json
     {'content': 'hi', 'with_pieces': True}
     """
-    body = build_body(
+    return request_call(
+        PLATFORM,
+        "/tokenize",
         TokenizeRequest,
         extra_body=extra_body,
+        extra_headers=extra_headers,
+        timeout=timeout,
         content=content,
         add_special=add_special,
         parse_special=parse_special,
         with_pieces=with_pieces,
     )
-    return _post("/tokenize", body, extra_headers, timeout)
 
 
 def detokenize_call(
@@ -136,8 +126,15 @@ def detokenize_call(
     timeout: float | None = None,
 ) -> Call:
     """``POST /detokenize``."""
-    body = build_body(DetokenizeRequest, extra_body=extra_body, tokens=list(tokens))
-    return _post("/detokenize", body, extra_headers, timeout)
+    return request_call(
+        PLATFORM,
+        "/detokenize",
+        DetokenizeRequest,
+        extra_body=extra_body,
+        extra_headers=extra_headers,
+        timeout=timeout,
+        tokens=list(tokens),
+    )
 
 
 def apply_template_call(
@@ -149,7 +146,7 @@ def apply_template_call(
 ) -> Call:
     """``POST /apply-template``: render chat messages with the model's template, no inference."""
     body = build_body(ApplyTemplateRequest, extra_body=extra_body, messages=[dict(m) for m in messages])
-    return _post("/apply-template", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/apply-template", body, extra_headers, timeout)
 
 
 def completion_call(
@@ -181,7 +178,8 @@ def completion_call(
         n_probs=n_probs,
         seed=seed,
     )
-    return _post("/completion", body, extra_headers, timeout, stream=stream)
+    # The native streams are SSE events without a final ``[DONE]``: the last event has stop=true.
+    return post_call(PLATFORM, "/completion", body, extra_headers, timeout, stream=stream)
 
 
 def infill_call(
@@ -213,7 +211,7 @@ def infill_call(
         temperature=temperature,
         seed=seed,
     )
-    return _post("/infill", body, extra_headers, timeout, stream=stream)
+    return post_call(PLATFORM, "/infill", body, extra_headers, timeout, stream=stream)
 
 
 def embedding_call(
@@ -227,7 +225,7 @@ def embedding_call(
     """The native ``POST /embedding`` (per-token vectors with ``--pooling none``)."""
     value = content if isinstance(content, str) else list(content)
     body = build_body(EmbeddingRequest, extra_body=extra_body, content=value, embd_normalize=embd_normalize)
-    return _post("/embedding", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/embedding", body, extra_headers, timeout)
 
 
 def reranking_call(
@@ -253,4 +251,4 @@ def reranking_call(
         documents=list(documents),
         top_n=top_n,
     )
-    return _post("/reranking", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/reranking", body, extra_headers, timeout)

@@ -75,6 +75,7 @@ def list_parser(model_cls: type[ModelT]) -> Callable[[Reply], builtins.list[Mode
                 reason=f"expected a list of {model_cls.__name__}: {exc.errors(include_url=False)[:1]}",
             ) from None
 
+    parse.__annotations__["return"] = f"list[{model_cls.__name__}]"
     return parse
 
 

@@ -69,13 +69,17 @@ __all__ = [
     "create_call",
     "delete_call",
     "embeddings_call",
+    "health_root_call",
     "keep_alive_call",
+    "legacy_embeddings_call",
     "list_call",
+    "load_call",
     "prepare_upload",
     "ps_call",
     "pull_call",
     "push_call",
     "show_call",
+    "unload_call",
     "version_call",
 ]
 
@@ -263,6 +267,16 @@ def keep_alive_call(model: str, keep_alive: KeepAlive | None) -> Call:
     return _json_call("POST", "/api/generate", body)
 
 
+def load_call(model: str, *, keep_alive: KeepAlive | None = None) -> Call:
+    """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
+    return keep_alive_call(model, keep_alive)
+
+
+def unload_call(model: str) -> Call:
+    """Unload a model from memory now (an empty generate with ``keep_alive=0``)."""
+    return keep_alive_call(model, 0)
+
+
 def blob_check_call(digest: str) -> Call:
     """``HEAD /api/blobs/<digest>``: 200 present, 404 absent (an answer here, not an error)."""
     path = f"/api/blobs/{check_digest(digest)}"
@@ -303,9 +317,25 @@ def embeddings_call(
     return _json_call("POST", "/api/embeddings", body)
 
 
+def legacy_embeddings_call(
+    *,
+    model: str,
+    prompt: str,
+    options: Mapping[str, Any] | None = None,
+    keep_alive: KeepAlive | None = None,
+) -> Call:
+    """:func:`embeddings_call` with the keyword-only parameters of ``embeddings.create_legacy``."""
+    return embeddings_call(model, prompt, options=options, keep_alive=keep_alive)
+
+
 def version_call() -> Call:
     """``GET /api/version``."""
     return _json_call("GET", "/api/version", None)
+
+
+def health_root_call() -> Call:
+    """``GET /`` (``Ollama is running``): True, or a typed error."""
+    return health_call(PLATFORM, "/")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,19 +458,29 @@ def _present(reply: Reply) -> bool:
     return reply.status < 300
 
 
-def _keep_alive(resource: Any, keep_alive: KeepAlive | None) -> KeepAlive | None:
-    return keep_alive if keep_alive is not None else resource._context.config.ollama.keep_alive
+def _client_keep_alive(resource: Any, kwargs: dict[str, Any]) -> None:
+    """The call's ``keep_alive``, else the client's ``ollama.keep_alive``."""
+    if kwargs.get("keep_alive") is None:
+        kwargs["keep_alive"] = resource._context.config.ollama.keep_alive
 
 
-def _options(resource: Any, options: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    merged = {**resource._context.config.ollama.options, **(options or {})}
-    return merged or None
+def _client_options(resource: Any, kwargs: dict[str, Any]) -> None:
+    """The client's ``ollama.options`` under the call's own ``options``."""
+    merged = {**resource._context.config.ollama.options, **(kwargs.get("options") or {})}
+    kwargs["options"] = merged or None
 
 
 _DEPRECATION = (
     "Ollama's /api/embeddings is deprecated: use client.embeddings.create(model=..., input=...), "
     "which uses /api/embed (batched, normalised vectors)"
 )
+
+
+def _deprecated(_resource: Any, _kwargs: dict[str, Any]) -> None:
+    # Five frames up is the caller of ``client.embeddings.create_legacy``: this step, the
+    # endpoint's request, its method, and the facade's ``create_legacy`` come first.
+    warnings.warn(_DEPRECATION, DeprecationWarning, stacklevel=5)
+
 
 # ---------------------------------------------------------------------------------------------
 # Resources
@@ -453,6 +493,8 @@ class _ModelsEndpoints:
     copy = Endpoint(copy_call, _status)
     delete = Endpoint(delete_call, _status)
     running = Endpoint(ps_call, reply_parser(RunningResponse))
+    load = Endpoint(load_call, reply_parser(GenerateResponse), prepare=(_client_keep_alive,))
+    unload = Endpoint(unload_call, reply_parser(GenerateResponse))
 
 
 class Models(_ModelsEndpoints, PlatformResource):
@@ -646,16 +688,6 @@ class Models(_ModelsEndpoints, PlatformResource):
             self._stream(call, self._items(ProgressResponse, call)) if stream else self._send(call, _progress)
         )
 
-    def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
-        """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
-        return self._send(
-            keep_alive_call(model, _keep_alive(self, keep_alive)), reply_parser(GenerateResponse)
-        )
-
-    def unload(self, model: str) -> GenerateResponse:
-        """Unload a model from memory now (an empty generate with ``keep_alive=0``)."""
-        return self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
-
 
 class AsyncModels(_ModelsEndpoints, AsyncPlatformResource):
     """``client.models`` on Ollama: create, list, info, copy, delete, pull, push, running, load, unload."""
@@ -848,16 +880,6 @@ class AsyncModels(_ModelsEndpoints, AsyncPlatformResource):
             return await self._stream(call, self._items(ProgressResponse, call))
         return await self._send(call, _progress)
 
-    async def load(self, model: str, *, keep_alive: KeepAlive | None = None) -> GenerateResponse:
-        """Load a model into memory (an empty generate; ``keep_alive`` defaults to the client's)."""
-        return await self._send(
-            keep_alive_call(model, _keep_alive(self, keep_alive)), reply_parser(GenerateResponse)
-        )
-
-    async def unload(self, model: str) -> GenerateResponse:
-        """Unload a model from memory now (an empty generate with ``keep_alive=0``)."""
-        return await self._send(keep_alive_call(model, 0), reply_parser(GenerateResponse))
-
 
 class _BlobsEndpoints:
     check = Endpoint(blob_check_call, _present)
@@ -940,6 +962,7 @@ class AsyncBlobs(_BlobsEndpoints, AsyncPlatformResource):
 
 class _ServerEndpoints:
     version = Endpoint(version_call, reply_parser(VersionResponse))
+    health = Endpoint(health_root_call, healthy)
 
 
 class Server(_ServerEndpoints, PlatformResource):
@@ -947,61 +970,32 @@ class Server(_ServerEndpoints, PlatformResource):
 
     resource = "server"
 
-    def health(self) -> bool:
-        """``GET /`` (``Ollama is running``): True, or a typed error."""
-        return self._send(health_call(PLATFORM, "/"), healthy)
-
 
 class AsyncServer(_ServerEndpoints, AsyncPlatformResource):
     """``client.version()`` / ``client.health()`` on Ollama."""
 
     resource = "server"
 
-    async def health(self) -> bool:
-        """``GET /`` (``Ollama is running``): True, or a typed error."""
-        return await self._send(health_call(PLATFORM, "/"), healthy)
+
+class _EmbeddingsLegacyEndpoints:
+    create = Endpoint(
+        legacy_embeddings_call,
+        reply_parser(EmbeddingsResponse),
+        prepare=(_deprecated, _client_options, _client_keep_alive),
+        doc="One prompt, one vector (``r.embedding``); deprecated: warns to use ``embeddings.create``.",
+    )
 
 
-class EmbeddingsLegacy(PlatformResource):
+class EmbeddingsLegacy(_EmbeddingsLegacyEndpoints, PlatformResource):
     """``client.embeddings.create_legacy``: the deprecated ``/api/embeddings``."""
 
     resource = "embeddings_legacy"
 
-    def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        options: Mapping[str, Any] | None = None,
-        keep_alive: KeepAlive | None = None,
-    ) -> EmbeddingsResponse:
-        """One prompt, one vector (``r.embedding``); deprecated: warns to use ``embeddings.create``."""
-        warnings.warn(_DEPRECATION, DeprecationWarning, stacklevel=3)
-        call = embeddings_call(
-            model, prompt, options=_options(self, options), keep_alive=_keep_alive(self, keep_alive)
-        )
-        return self._send(call, reply_parser(EmbeddingsResponse))
 
-
-class AsyncEmbeddingsLegacy(AsyncPlatformResource):
+class AsyncEmbeddingsLegacy(_EmbeddingsLegacyEndpoints, AsyncPlatformResource):
     """``client.embeddings.create_legacy``: the deprecated ``/api/embeddings``."""
 
     resource = "embeddings_legacy"
-
-    async def create(
-        self,
-        *,
-        model: str,
-        prompt: str,
-        options: Mapping[str, Any] | None = None,
-        keep_alive: KeepAlive | None = None,
-    ) -> EmbeddingsResponse:
-        """One prompt, one vector (``r.embedding``); deprecated: warns to use ``embeddings.create``."""
-        warnings.warn(_DEPRECATION, DeprecationWarning, stacklevel=3)
-        call = embeddings_call(
-            model, prompt, options=_options(self, options), keep_alive=_keep_alive(self, keep_alive)
-        )
-        return await self._send(call, reply_parser(EmbeddingsResponse))
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {

@@ -21,11 +21,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pydantic import BaseModel
 
 from openai_compatible_client.errors import UnsupportedEndpointError
-from openai_compatible_client.platforms.base import AsyncResource, SyncResource
+from openai_compatible_client.platforms.base import AsyncResource, Endpoint, SyncResource
 from openai_compatible_client.platforms.openai.retrieve import from_list
-from openai_compatible_client.platforms.openai.types import ModelCard, ModelList
+from openai_compatible_client.platforms.openai.types import ModelList
 from openai_compatible_client.platforms.registry import platforms
-from openai_compatible_client.platforms.validation import check_optional_model, item_parser, reply_parser
+from openai_compatible_client.platforms.validation import (
+    check_model,
+    check_optional_model,
+    item_parser,
+    reply_parser,
+)
 from openai_compatible_client.transport.http import Call, Reply
 
 __all__ = [
@@ -40,6 +45,8 @@ __all__ = [
     "healthy",
     "models_list_call",
     "platforms_with_method",
+    "served_model_call",
+    "server_health_call",
 ]
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -117,52 +124,54 @@ def healthy(_reply: Reply) -> bool:
     return True
 
 
-class Models(PlatformResource):
+def served_model_call(platform: str, model: str) -> Call:
+    """One served model, from ``GET /v1/models`` (``NotFoundError`` for an id not served)."""
+    check_model(model)
+    return models_list_call(platform)
+
+
+def server_health_call(platform: str) -> Call:
+    """``GET /health``: True when the server answers 2xx; a typed error otherwise."""
+    return health_call(platform)
+
+
+class _ModelsEndpoints:
+    list = Endpoint.on_platform(
+        models_list_call,
+        reply_parser(ModelList),
+        doc="""List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works.""",
+    )
+    retrieve = Endpoint.on_platform(
+        served_model_call, parser=lambda arguments: from_list(arguments["model"]), returns="ModelCard"
+    )
+
+
+class Models(_ModelsEndpoints, PlatformResource):
     """The OpenAI-style model list."""
 
     resource = "models"
 
-    def list(self) -> ModelList:
-        """List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works."""
-        return self._send(models_list_call(self._platform), reply_parser(ModelList))
 
-    def retrieve(self, model: str) -> ModelCard:
-        """One served model, from ``GET /v1/models`` (``NotFoundError`` for an id not served)."""
-        return self._send(models_list_call(self._platform), from_list(model))
-
-
-class AsyncModels(AsyncPlatformResource):
+class AsyncModels(_ModelsEndpoints, AsyncPlatformResource):
     """The OpenAI-style model list."""
 
     resource = "models"
 
-    async def list(self) -> ModelList:
-        """List the served models (``GET /v1/models``); ``r["data"][0]["id"]`` works."""
-        return await self._send(models_list_call(self._platform), reply_parser(ModelList))
 
-    async def retrieve(self, model: str) -> ModelCard:
-        """One served model, from ``GET /v1/models`` (``NotFoundError`` for an id not served)."""
-        return await self._send(models_list_call(self._platform), from_list(model))
+class _ServerEndpoints:
+    health = Endpoint.on_platform(server_health_call, healthy)
 
 
-class Server(PlatformResource):
+class Server(_ServerEndpoints, PlatformResource):
     """Server liveness."""
 
     resource = "server"
 
-    def health(self) -> bool:
-        """``GET /health``: True when the server answers 2xx; a typed error otherwise."""
-        return self._send(health_call(self._platform), healthy)
 
-
-class AsyncServer(AsyncPlatformResource):
+class AsyncServer(_ServerEndpoints, AsyncPlatformResource):
     """Server liveness."""
 
     resource = "server"
-
-    async def health(self) -> bool:
-        """``GET /health``: True when the server answers 2xx; a typed error otherwise."""
-        return await self._send(health_call(self._platform), healthy)
 
 
 RESOURCES: Mapping[str, tuple[type[Any], type[Any]]] = {

@@ -17,6 +17,7 @@ from typing import IO, Any, Literal, overload
 
 from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.platforms.base import Endpoint, default_model
+from openai_compatible_client.platforms.common.calls import post_call, request_call
 from openai_compatible_client.platforms.common.messages import AsyncMessages
 from openai_compatible_client.platforms.common.messages import Messages as MessagesResource
 from openai_compatible_client.platforms.common.responses import AsyncResponses, Responses
@@ -93,18 +94,6 @@ AudioKind = Literal["transcriptions", "translations"]
 # Builders (pure)
 
 
-def _post(path: str, body: dict[str, Any], headers: Headers, timeout: float | None) -> Call:
-    return Call(
-        PLATFORM,
-        f"POST {path}",
-        "POST",
-        path,
-        json=body,
-        headers=dict(headers) if headers else None,
-        timeout=timeout,
-    )
-
-
 def _listed(messages: Messages | None) -> builtins.list[dict[str, Any]] | None:
     return None if messages is None else [dict(m) for m in messages]
 
@@ -139,9 +128,13 @@ def tokenize_call(
     >>> tokenize_call(model="m", prompt="hi").json
     {'model': 'm', 'prompt': 'hi'}
     """
-    body = build_body(
+    return request_call(
+        PLATFORM,
+        "/tokenize",
         TokenizeRequest,
         extra_body=extra_body,
+        extra_headers=extra_headers,
+        timeout=timeout,
         model=check_optional_model(model),
         prompt=prompt,
         messages=_listed(messages),
@@ -153,7 +146,6 @@ def tokenize_call(
         chat_template_kwargs=_plain(chat_template_kwargs),
         tools=_plain(tools),
     )
-    return _post("/tokenize", body, extra_headers, timeout)
 
 
 def detokenize_call(
@@ -169,10 +161,16 @@ def detokenize_call(
     >>> detokenize_call(model="m", tokens=[1, 2]).json
     {'model': 'm', 'tokens': [1, 2]}
     """
-    body = build_body(
-        DetokenizeRequest, extra_body=extra_body, model=check_optional_model(model), tokens=_plain(tokens)
+    return request_call(
+        PLATFORM,
+        "/detokenize",
+        DetokenizeRequest,
+        extra_body=extra_body,
+        extra_headers=extra_headers,
+        timeout=timeout,
+        model=check_optional_model(model),
+        tokens=_plain(tokens),
     )
-    return _post("/detokenize", body, extra_headers, timeout)
 
 
 def pooling_call(
@@ -202,7 +200,7 @@ def pooling_call(
         add_special_tokens=add_special_tokens,
         use_activation=use_activation,
     )
-    return _post("/pooling", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/pooling", body, extra_headers, timeout)
 
 
 def classify_call(
@@ -228,7 +226,7 @@ def classify_call(
         add_special_tokens=add_special_tokens,
         use_activation=use_activation,
     )
-    return _post("/classify", body, extra_headers, timeout)
+    return post_call(PLATFORM, "/classify", body, extra_headers, timeout)
 
 
 def score_call(
@@ -266,7 +264,7 @@ def score_call(
         truncate_prompt_tokens=truncate_prompt_tokens,
         use_activation=use_activation,
     )
-    return _post(path, body, extra_headers, timeout)
+    return post_call(PLATFORM, path, body, extra_headers, timeout)
 
 
 def rerank_call(
@@ -300,7 +298,7 @@ def rerank_call(
         return_documents=return_documents,
         truncate_prompt_tokens=truncate_prompt_tokens,
     )
-    return _post(path, body, extra_headers, timeout)
+    return post_call(PLATFORM, path, body, extra_headers, timeout)
 
 
 def read_audio(file: AudioFile) -> tuple[str, bytes, str]:
@@ -512,6 +510,7 @@ class _RerankEndpoints:
         rerank_call,
         parser=lambda kwargs: _rerank_parser(kwargs.get("return_documents")),
         prepare=(default_model,),
+        returns="RerankResponse",
     )
 
 

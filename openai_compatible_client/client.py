@@ -32,6 +32,8 @@ from openai_compatible_client.transport.http import AsyncTransport, Reply, Trans
 from openai_compatible_client.transport.retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from openai.types import Completion, CreateEmbeddingResponse
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
     from typing_extensions import Unpack
 
     from openai_compatible_client.integrations.litellm_router import AsyncRouterClient, RouterClient
@@ -41,9 +43,6 @@ if TYPE_CHECKING:
     from openai_compatible_client.platforms.ollama import resources as ollama
     from openai_compatible_client.platforms.vllm import admin as vllm_admin
     from openai_compatible_client.platforms.vllm import resources as vllm
-
-from openai.types import Completion, CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "AsyncOpenAICompatibleClient",

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from openai_compatible_client.errors import ConfigurationError
+from openai_compatible_client import errors as E
 
 __all__ = [
     "ClientConfig",
@@ -171,7 +171,7 @@ class ClientConfig(_Frozen):
                 f"{err['msg'].removeprefix('Value error, ')}"
                 for err in exc.errors()
             )
-            raise ConfigurationError(f"invalid client settings: {problems}") from None
+            raise E.ConfigurationError(f"invalid client settings: {problems}") from None
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickles never carry the key: an unpickled config has ``api_key=None`` (pass it again)."""

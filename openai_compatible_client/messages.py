@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client import errors as E
 
 __all__ = ["detect_image_type", "ollama_images", "prepare_messages", "validate_tools"]
 
@@ -56,8 +56,8 @@ def detect_image_type(data: bytes) -> str | None:
     return None
 
 
-def _fail(where: str, problem: str) -> InvalidRequestError:
-    return InvalidRequestError(f"{where}: {problem}")
+def _fail(where: str, problem: str) -> E.InvalidRequestError:
+    return E.InvalidRequestError(f"{where}: {problem}")
 
 
 def _decode_image(encoded: str, where: str, max_bytes: int) -> tuple[str, str]:

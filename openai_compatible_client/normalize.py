@@ -9,12 +9,15 @@ with native payloads (Ollama) maps them in its own ``inference`` module, with th
 from __future__ import annotations
 
 import base64
+import functools
 import struct
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 import pydantic
-from openai.types import Completion, CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from openai.types import Completion, CreateEmbeddingResponse, Model
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "BadPayload",
@@ -23,6 +26,7 @@ __all__ = [
     "as_object",
     "as_text",
     "merge_choices",
+    "sdk_types",
     "to_chat_chunk",
     "to_chat_completion",
     "to_completion",
@@ -30,6 +34,30 @@ __all__ = [
     "to_embeddings",
     "validate",
 ]
+
+
+class SDKTypes(NamedTuple):
+    """The OpenAI SDK's answer classes (see :func:`sdk_types`)."""
+
+    chat_completion: type[ChatCompletion]
+    chat_chunk: type[ChatCompletionChunk]
+    completion: type[Completion]
+    embeddings: type[CreateEmbeddingResponse]
+    model: type[Model]
+
+
+@functools.cache
+def sdk_types() -> SDKTypes:
+    """The OpenAI SDK's answer classes, imported on the first answer that needs one.
+
+    Importing ``openai`` takes about half a second; commands that build no such answer (``occ
+    models list``) never pay for it.
+    """
+    from openai.types import Completion, CreateEmbeddingResponse, Model
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+    return SDKTypes(ChatCompletion, ChatCompletionChunk, Completion, CreateEmbeddingResponse, Model)
+
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 _OPEN_LITERALS = frozenset({"finish_reason", "role", "object", "type", "service_tier"})
@@ -91,24 +119,24 @@ def to_chat_completion(payload: Any) -> ChatCompletion:
     """An OpenAI-shaped chat answer as ``ChatCompletion`` (reasoning under both names)."""
     if isinstance(payload, dict):
         _alias_choices(payload, "message")
-    return validate(ChatCompletion, payload)
+    return validate(sdk_types().chat_completion, payload)
 
 
 def to_chat_chunk(payload: Any) -> ChatCompletionChunk:
     """An OpenAI-shaped SSE event as ``ChatCompletionChunk``."""
     if isinstance(payload, dict):
         _alias_choices(payload, "delta")
-    return validate(ChatCompletionChunk, payload)
+    return validate(sdk_types().chat_chunk, payload)
 
 
 def to_completion(payload: Any) -> Completion:
     """An OpenAI-shaped text-completion answer as ``Completion``."""
-    return validate(Completion, payload)
+    return validate(sdk_types().completion, payload)
 
 
 def to_completion_chunk(payload: Any) -> Completion:
     """An OpenAI-shaped completions SSE event as ``Completion`` (the SDK's stream item type)."""
-    return validate(Completion, payload)
+    return validate(sdk_types().completion, payload)
 
 
 def to_embeddings(payload: Any) -> CreateEmbeddingResponse:
@@ -123,8 +151,9 @@ def to_embeddings(payload: Any) -> CreateEmbeddingResponse:
         # encoding_format="base64": the vectors stay base64 strings, as the OpenAI SDK leaves them.
         from openai._models import construct_type
 
-        return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=body))
-    return validate(CreateEmbeddingResponse, body)
+        embeddings = sdk_types().embeddings
+        return cast("CreateEmbeddingResponse", construct_type(type_=embeddings, value=body))
+    return validate(sdk_types().embeddings, body)
 
 
 def float32_base64(vector: list[float]) -> str:
@@ -147,7 +176,7 @@ def as_base64(response: CreateEmbeddingResponse) -> CreateEmbeddingResponse:
             item["embedding"] = float32_base64(item["embedding"])
         except (OverflowError, struct.error, TypeError) as exc:
             raise BadPayload(f"an embedding does not fit float32: {exc}") from None
-    return cast(CreateEmbeddingResponse, construct_type(type_=CreateEmbeddingResponse, value=payload))
+    return cast("CreateEmbeddingResponse", construct_type(type_=sdk_types().embeddings, value=payload))
 
 
 def merge_choices(answers: list[Any]) -> Any:

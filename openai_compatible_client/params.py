@@ -8,12 +8,11 @@ raises :class:`~openai_compatible_client.errors.InvalidRequestError` before any 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
-import openai
-
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client import errors as E
 
 __all__ = [
     "CHAT_PARAMS",
@@ -301,7 +300,22 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
 }
 
 
-_SENTINELS = (openai.NotGiven, openai.Omit)
+_sentinels: tuple[type, ...] = ()
+
+
+def _sentinel_types() -> tuple[type, ...]:
+    """The SDK's sentinel classes (``NotGiven``, ``Omit``), or ``()`` while ``openai`` is not imported.
+
+    No value can be one of them before the SDK is imported, so this never imports it; once it is,
+    the classes are kept.
+    """
+    global _sentinels
+    if not _sentinels:
+        sdk = sys.modules.get("openai")
+        found = (getattr(sdk, "NotGiven", None), getattr(sdk, "Omit", None))
+        if isinstance(found[0], type) and isinstance(found[1], type):
+            _sentinels = (found[0], found[1])
+    return _sentinels
 
 
 def not_given(value: Any) -> bool:
@@ -309,10 +323,11 @@ def not_given(value: Any) -> bool:
 
     Code written for the SDK (the Agents SDK, for one) passes them for every unset argument.
 
+    >>> import openai
     >>> [not_given(v) for v in (None, openai.NOT_GIVEN, openai.omit, 0, False)]
     [True, True, True, False, False]
     """
-    return value is None or isinstance(value, _SENTINELS)
+    return value is None or isinstance(value, _sentinel_types())
 
 
 def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str]) -> dict[str, Any]:
@@ -326,11 +341,12 @@ def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str
     openai_compatible_client.errors.InvalidRequestError: chat.completions.create: n=0 must be in [1, 128]
     """
     given: dict[str, Any] = {}
+    sentinels = _sentinel_types()
     for name, value in params.items():
-        if isinstance(value, _SENTINELS):
+        if isinstance(value, sentinels):
             continue  # the SDK's "not given", also for arguments a newer SDK has and we do not
         if name not in accepted:
-            raise InvalidRequestError(f"{method}() got an unexpected keyword argument {name!r}")
+            raise E.InvalidRequestError(f"{method}() got an unexpected keyword argument {name!r}")
         if not_given(value):
             continue
         check = _CHECKS.get(name)
@@ -338,6 +354,6 @@ def check_params(method: str, params: Mapping[str, Any], accepted: frozenset[str
         if problem is not None:
             shown = repr(value)
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise InvalidRequestError(f"{method}: {name}={shown} {problem}")
+            raise E.InvalidRequestError(f"{method}: {name}={shown} {problem}")
         given[name] = value
     return given

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.messages import prepare_messages, validate_tools
 from openai_compatible_client.params import (
     CHAT_PARAMS,
@@ -32,18 +32,18 @@ __all__ = ["Prepared", "chat_request", "completion_request", "embedding_request"
 def _model(model: Any, config: ClientConfig, method: str) -> str:
     name = model if model is not None else config.model
     if not isinstance(name, str) or not name.strip():
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"{method}: model= is required (a non-empty string), or set ClientConfig.model"
         )
     if any(c in name for c in "\x00\r\n"):
-        raise InvalidRequestError(f"{method}: model name {name!r} contains control characters")
+        raise E.InvalidRequestError(f"{method}: model name {name!r} contains control characters")
     return name
 
 
 def _stream_flags(given: dict[str, Any], stream: bool, method: str) -> bool:
     options = given.get("stream_options")
     if options is not None and not stream:
-        raise InvalidRequestError(f"{method}: stream_options needs stream=True")
+        raise E.InvalidRequestError(f"{method}: stream_options needs stream=True")
     return bool(stream and options and options.get("include_usage"))
 
 
@@ -51,7 +51,7 @@ def _check_stream(stream: Any, method: str) -> bool:
     if not_given(stream):
         return False
     if not isinstance(stream, bool):
-        raise InvalidRequestError(f"{method}: stream must be true or false")
+        raise E.InvalidRequestError(f"{method}: stream must be true or false")
     return stream
 
 
@@ -74,7 +74,7 @@ def chat_request(
     if "tools" in given:
         given["tools"] = validate_tools(given["tools"])
     elif "tool_choice" in given and given["tool_choice"] != "none":
-        raise InvalidRequestError(f"{method}: tool_choice needs tools=")
+        raise E.InvalidRequestError(f"{method}: tool_choice needs tools=")
     request = Request(config, platform, method, name, streaming, include_usage, given)
     return platform.inference.chat(request, clean)
 
@@ -115,9 +115,11 @@ def embedding_request(
     inference = platform.inference
     if messages is not None:
         if not inference.allows_embedding_messages():
-            raise InvalidRequestError(f"{method}: messages= input is for vLLM's multimodal embedding models")
+            raise E.InvalidRequestError(
+                f"{method}: messages= input is for vLLM's multimodal embedding models"
+            )
         if input is not None:
-            raise InvalidRequestError(f"{method}: pass input= or messages=, not both")
+            raise E.InvalidRequestError(f"{method}: pass input= or messages=, not both")
         messages = prepare_messages(messages, platform=platform.name, max_image_bytes=config.max_image_bytes)
     else:
         input = inference.check_embedding_input(input, method)

@@ -311,12 +311,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command not in _INFERENCE_COMMANDS:
         # Its clients build no chat, completion or embedding request: never load LiteLLM.
         _litellm_loader.disable_prefetch()
-    from openai import OpenAIError
-
     try:
         return int(args.func(args))
-    except OpenAIError as exc:
-        print(f"occ: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if not _is_sdk_error(exc):
+            raise
+        print(f"occ: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _is_sdk_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an ``openai.OpenAIError`` (every error the client raises is one).
+
+    Such an error exists only once ``openai`` is imported, so this does not import it: a command
+    that succeeds without the SDK never loads it.
+    """
+    sdk = sys.modules.get("openai")
+    error_type = getattr(sdk, "OpenAIError", None)
+    return isinstance(error_type, type) and isinstance(exc, error_type)

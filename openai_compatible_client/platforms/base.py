@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mappin
 from dataclasses import dataclass
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, cast, overload
 
+from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import UnsupportedEndpointError
 from openai_compatible_client.platforms.entry import Platform
 from openai_compatible_client.platforms.registry import platforms_with
 from openai_compatible_client.transport.http import AsyncTransport, Call, Reply, Transport
@@ -91,7 +91,7 @@ class Unavailable:
         return Unavailable(self._resource, self._platform, f"{self._path}.{name}")
 
     def __call__(self, *_args: Any, **_kwargs: Any) -> Any:
-        raise UnsupportedEndpointError(
+        raise E.UnsupportedEndpointError(
             self._path, platform=self._platform, available_on=platforms_with(self._resource)
         )
 

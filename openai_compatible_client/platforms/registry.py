@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from openai_compatible_client import errors
-from openai_compatible_client.errors import ConfigurationError
 from openai_compatible_client.platforms.entry import Platform
 
 __all__ = [
@@ -21,7 +20,7 @@ _REGISTRY: dict[str, Platform] = {}
 def register_platform(platform: Platform) -> None:
     """Add (or replace) a platform; ``OpenAICompatibleClient(platform=name)`` then uses it."""
     if not platform.name or platform.name == "auto" or not platform.name.isidentifier():
-        raise ConfigurationError(f"invalid platform name {platform.name!r}: use a short identifier")
+        raise errors.ConfigurationError(f"invalid platform name {platform.name!r}: use a short identifier")
     _REGISTRY[platform.name] = platform
     errors.set_hints(platform.name, platform.hints, platform.start_hint)
 
@@ -30,7 +29,7 @@ def unregister_platform(name: str) -> None:
     """Remove a platform added with :func:`register_platform` (the built-in ones stay)."""
     entry = _REGISTRY.get(name)
     if entry is not None and entry.builtin:
-        raise ConfigurationError(f"the built-in platform {name!r} cannot be removed")
+        raise errors.ConfigurationError(f"the built-in platform {name!r} cannot be removed")
     _REGISTRY.pop(name, None)
     errors.set_hints(name, {}, None)
 
@@ -54,7 +53,7 @@ def get_platform(name: str) -> Platform:
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise ConfigurationError(
+        raise errors.ConfigurationError(
             f"unknown platform {name!r}; accepted values: {', '.join((*_REGISTRY, 'auto'))}"
         ) from None
 

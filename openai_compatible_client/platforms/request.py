@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from openai_compatible_client import _litellm_loader
+from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import InvalidRequestError, UnsupportedParameterError
 from openai_compatible_client.transport.http import Call, Framing
 from openai_compatible_client.transport.streams import Terminator
 
@@ -232,7 +232,7 @@ def apply_policy(request: Request, reasons: Mapping[str, str] | None = None) -> 
         reason = reasons[name]
         message = f"{request.method}: {name}= is not supported on {platform.name} ({reason})"
         if config.unsupported_params == "error":
-            raise UnsupportedParameterError(
+            raise E.UnsupportedParameterError(
                 message + "; remove it or set unsupported_params='warn'",
                 parameter=name,
                 platform=platform.name,
@@ -301,7 +301,7 @@ def reject_ollama_parameters(request: Request) -> None:
     """Refuse Ollama's own parameters on a platform that does not know them."""
     for name in ("options", "format", "keep_alive", "think", "truncate", "system", "raw", "images"):
         if name in request.given:
-            raise InvalidRequestError(
+            raise E.InvalidRequestError(
                 f"{request.method}: {name}= is an Ollama parameter; "
                 f"on {request.platform.name} pass extras in extra_body="
             )

@@ -1,8 +1,10 @@
-"""``occ`` commands that build no chat/completion/embedding request never import LiteLLM.
+"""``occ`` commands that build no chat/completion/embedding request never import LiteLLM or openai.
 
-LiteLLM costs seconds to import; ``occ list`` or ``occ ps`` must not pay for it. Each command
-runs in a fresh process against the reference server; what it imported is read from
-``python -X importtime`` (as a user would check) or from ``sys.modules`` after it ran.
+LiteLLM costs seconds to import and the OpenAI SDK half a second; ``occ list`` or ``occ ps``
+must not pay for either. Each command runs in a fresh process against the reference server;
+what it imported is read from ``python -X importtime`` (as a user would check) or from
+``sys.modules`` after it ran. A command that fails may import the SDK (its errors subclass the
+SDK's), never LiteLLM.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ pytestmark = pytest.mark.contract
 
 # Must never be imported by the commands below: LiteLLM, and the integrations that pull it in.
 HEAVY = ("litellm", "langchain_core", "openai_compatible_client.integrations")
+# Must not be imported by them when they succeed either: the OpenAI SDK.
+SDK = ("openai",)
 
 # Runs each argv of a JSON list through occ's main() in this one process, and reports after each
 # command which heavy modules are loaded (after joining any thread the command left behind).
@@ -49,7 +53,7 @@ for argv in json.loads(sys.argv[1]):
 def run_in_one_process(commands: list[list[str]]) -> list[dict[str, Any]]:
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, json.dumps(commands), json.dumps(HEAVY)],
+        [sys.executable, "-c", _RUNNER, json.dumps(commands), json.dumps(HEAVY + SDK)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -64,8 +68,8 @@ def imported_modules(importtime_stderr: str) -> set[str]:
     return set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)", importtime_stderr, flags=re.M))
 
 
-def heavy_in(modules: set[str]) -> list[str]:
-    return sorted(m for m in modules for h in HEAVY if m == h or m.startswith(h + "."))
+def heavy_in(modules: set[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    return sorted(m for m in modules for h in heavy if m == h or m.startswith(h + "."))
 
 
 def connection(server: RunningServer) -> list[str]:
@@ -73,8 +77,11 @@ def connection(server: RunningServer) -> list[str]:
     return ["--base-url", server.base_url + suffix, "--platform", server.platform]
 
 
-@pytest.mark.timeout(600)  # some 30 commands and one LiteLLM import in a subprocess: slow on a loaded machine
-def test_commands_without_inference_never_import_litellm(ollama: RunningServer, vllm: RunningServer) -> None:
+def non_inference_commands(ollama: RunningServer, vllm: RunningServer) -> list[list[str]]:
+    """Every command that builds no inference request, in an order that works (pull before cp...).
+
+    The one that fails (``missing-model-fails``) comes last.
+    """
     on_ollama = [
         ["list"],
         ["ls", "llama"],
@@ -93,7 +100,6 @@ def test_commands_without_inference_never_import_litellm(ollama: RunningServer, 
         ["models", "copy", "imports-made", "imports-copy"],
         ["models", "delete", "imports-made", "imports-copy"],
         ["models", "ps"],
-        ["models", "pull", "missing-model-fails"],  # an error answer must not import it either
     ]
     on_vllm = [
         ["tokenize", "Hello world", "--model", VLLM_MODEL],
@@ -101,37 +107,60 @@ def test_commands_without_inference_never_import_litellm(ollama: RunningServer, 
         ["models", "list"],
         ["version"],
     ]
-    commands = [
+    return [
         ["--version"],
         ["--help"],
         ["models", "--help"],
         *([*argv, *connection(ollama)] for argv in on_ollama),
         *([*argv, *connection(vllm)] for argv in on_vllm),
+        ["models", "pull", "missing-model-fails", *connection(ollama)],  # an error answer: no LiteLLM either
+    ]
+
+
+def fails(argv: list[str]) -> bool:
+    return "missing-model-fails" in argv
+
+
+@pytest.mark.timeout(600)  # some 30 commands and one LiteLLM import in a subprocess: slow on a loaded machine
+def test_commands_without_inference_never_import_litellm(ollama: RunningServer, vllm: RunningServer) -> None:
+    commands = [
+        *non_inference_commands(ollama, vllm),
         ["chat", "hi", "--model", OLLAMA_MODEL, *connection(ollama)],  # the control: chat needs LiteLLM
     ]
     reports = run_in_one_process(commands)
     assert [r["argv"] for r in reports] == commands
     *free, control = reports
-    assert [(r["argv"][0:2], r["loaded"]) for r in free] == [(r["argv"][0:2], []) for r in free]
-    expected = [1 if "missing-model-fails" in r["argv"] else 0 for r in free]
+    # The successes load neither LiteLLM nor the SDK; the failure (last) may load the SDK only.
+    assert [(r["argv"][0:2], r["loaded"]) for r in free if not fails(r["argv"])] == [
+        (r["argv"][0:2], []) for r in free if not fails(r["argv"])
+    ]
+    assert [heavy_in(set(r["loaded"])) for r in free if fails(r["argv"])] == [[]]
+    expected = [1 if fails(r["argv"]) else 0 for r in free]
     assert [r["status"] for r in free] == expected, [r["output"] for r in free]
-    assert control["status"] == 0 and "litellm" in control["loaded"]
+    assert control["status"] == 0 and "litellm" in control["loaded"] and "openai" in control["loaded"]
 
 
 OCC_IMPORTTIME = [sys.executable, "-X", "importtime", "-m", "openai_compatible_client.cli"]
 
 
-@pytest.mark.timeout(600)
-def test_importtime_shows_no_litellm_for_models_list_and_serve(ollama: RunningServer) -> None:
-    listing = subprocess.run(
-        [*OCC_IMPORTTIME, "models", "list", *connection(ollama)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert listing.returncode == 0 and f"{OLLAMA_MODEL}:latest" in listing.stdout
-    modules = imported_modules(listing.stderr)
-    assert "openai_compatible_client.cli" in modules and heavy_in(modules) == []
+@pytest.mark.timeout(900)  # some 25 fresh processes: slow on a loaded machine
+def test_importtime_shows_no_litellm_nor_openai_for_each_command_and_serve(
+    ollama: RunningServer, vllm: RunningServer
+) -> None:
+    imported: dict[str, list[str]] = {}
+    statuses: dict[str, int] = {}
+    expected: dict[str, int] = {}
+    for number, argv in enumerate(non_inference_commands(ollama, vllm)):
+        done = subprocess.run([*OCC_IMPORTTIME, *argv], capture_output=True, text=True, timeout=120)
+        modules = imported_modules(done.stderr)
+        assert "openai_compatible_client.cli" in modules, done.stderr[-2000:]
+        shown = f"{number}: occ {' '.join(argv[:4])}"
+        statuses[shown], expected[shown] = done.returncode, 1 if fails(argv) else 0
+        imported[shown] = heavy_in(modules, HEAVY if fails(argv) else HEAVY + SDK)
+        if argv[:2] == ["models", "list"] and "ollama" in argv:
+            assert f"{OLLAMA_MODEL}:latest" in done.stdout
+    assert imported == {shown: [] for shown in imported}
+    assert statuses == expected
 
     with tempfile.TemporaryFile("w+") as log:  # a file, not a pipe: importtime writes a lot
         serve = subprocess.Popen(
@@ -149,4 +178,4 @@ def test_importtime_shows_no_litellm_for_models_list_and_serve(ollama: RunningSe
         log.seek(0)
         modules = imported_modules(log.read())
     assert ready.startswith("READY http://127.0.0.1:")
-    assert "openai_compatible_client.server" in modules and heavy_in(modules) == []
+    assert "openai_compatible_client.server" in modules and heavy_in(modules, HEAVY + SDK) == []

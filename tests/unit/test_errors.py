@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import openai
 import pytest
 
+import openai_compatible_client.platforms  # noqa: F401  (registering the platforms sets their fix hints)
 from openai_compatible_client import errors as E
 
 
@@ -84,3 +87,79 @@ def test_connection_timeout_incomplete_builders() -> None:
         platform="vllm", endpoint="POST /v1/x", url="http://h/v1/x", items=2, reason="r"
     )
     assert incomplete.items_received == 2 and isinstance(incomplete, openai.APIError)
+
+
+# The error tree is loaded on first use (it imports openai). Whichever way a fresh process reaches
+# it first, the classes are the same objects, named openai_compatible_client.errors.<name>.
+_FIRST_REACH = {
+    "from-import": "from openai_compatible_client.errors import NotFoundError",
+    "attribute": "from openai_compatible_client import errors; errors.NotFoundError",
+    "defining-module": "import openai_compatible_client.errors._classes",
+    "builder": (
+        "from openai_compatible_client import errors\n"
+        "errors.error_from_response(platform='vllm', endpoint='GET /v1/models', url='http://h/v1/models',"
+        " status=404, content=b'{}')"
+    ),
+    "unpickling": "import pickle; pickle.loads(b'copenai_compatible_client.errors\\nNotFoundError\\n.')",
+    "client-validation": (
+        "from openai_compatible_client.params import check_params\n"
+        "try:\n    check_params('chat', {'n': 0}, frozenset({'n'}))\nexcept ValueError:\n    pass"
+    ),
+}
+
+_CHECK_TREE = """
+import pickle, sys
+import openai
+from openai_compatible_client import errors as E
+from openai_compatible_client.errors import _classes
+
+names = [n for n in E.__all__ if n[0].isupper()]
+for name in names:
+    cls = getattr(E, name)
+    assert cls is getattr(_classes, name) and cls is E.__dict__[name], name
+    assert cls.__module__ == "openai_compatible_client.errors" and cls.__qualname__ == name, name
+    assert issubclass(cls, openai.OpenAIError) and issubclass(cls, E.OpenAICompatibleError), name
+    assert pickle.loads(pickle.dumps(cls)) is cls, name
+sdk = {"APIError": openai.APIError, "IncompleteStreamError": openai.APIError,
+       "APIResponseValidationError": openai.APIResponseValidationError,
+       "APIConnectionError": openai.APIConnectionError, "APITimeoutError": openai.APITimeoutError,
+       "APIStatusError": openai.APIStatusError, "InvalidRequestError": openai.BadRequestError,
+       "UnsupportedParameterError": openai.BadRequestError}
+for name in names:
+    base = sdk.get(name) or getattr(openai, name, None)
+    if base is not None:
+        assert issubclass(getattr(E, name), base), name
+error = E.error_from_response(platform="vllm", endpoint="GET /v1/models", url="http://h/v1/models",
+                              status=404, content=b'{"error": "nope"}')
+assert isinstance(error, openai.NotFoundError) and type(error) is E.NotFoundError
+for error in (E.ConfigurationError("bad settings"), E.InvalidRequestError("n=0 is out of range", param="n")):
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and str(again) == str(error)
+assert E.InvalidRequestError("x", param="n").body["param"] == "n"
+assert isinstance(E.InvalidRequestError("x"), ValueError)
+assert sorted(dir(E)) == sorted(set(dir(E)))  and set(names) <= set(dir(E))
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("way", sorted(_FIRST_REACH))
+def test_error_tree_is_one_tree_whichever_way_it_is_first_reached(way: str) -> None:
+    script = (
+        "import sys\n"
+        "import openai_compatible_client.errors\n"
+        "assert 'openai' not in sys.modules, 'importing the errors module imported openai'\n"
+        f"{_FIRST_REACH[way]}\n"
+        f"{_CHECK_TREE}"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_error_tree_pickles_by_reference_in_this_process() -> None:
+    import pickle
+
+    assert pickle.loads(pickle.dumps(E.NotFoundError)) is E.NotFoundError
+    assert E.NotFoundError.__module__ == "openai_compatible_client.errors"
+    assert "NotFoundError" in dir(E)
+    with pytest.raises(AttributeError):
+        E.NoSuchError  # noqa: B018 - the attribute access is the test

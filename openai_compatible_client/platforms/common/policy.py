@@ -11,8 +11,8 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import UnsupportedParameterError
 
 __all__ = ["apply_policy"]
 
@@ -36,7 +36,7 @@ def apply_policy(
     for name in [n for n, v in given.items() if n in unsupported and v is not None]:
         message = f"{method}: {name}= is not supported on {platform} ({unsupported[name]})"
         if config.unsupported_params == "error":
-            raise UnsupportedParameterError(
+            raise E.UnsupportedParameterError(
                 message + "; remove it or set unsupported_params='warn'", parameter=name, platform=platform
             )
         if config.unsupported_params == "warn":

@@ -12,11 +12,11 @@ Builders are pure (``*_call``); the resources only send what they build. vLLM se
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast, overload
 
-from openai.types.responses import Response, ResponseStreamEvent
 from pydantic import TypeAdapter, ValidationError
 
 from openai_compatible_client import errors as E
@@ -28,6 +28,7 @@ from openai_compatible_client.platforms.openai.resources import AsyncPlatformRes
 from openai_compatible_client.transport.http import Call, Reply
 
 if TYPE_CHECKING:
+    from openai.types.responses import Response, ResponseStreamEvent
     from typing_extensions import Unpack
 
 __all__ = [
@@ -116,7 +117,14 @@ class ResponseCreateParams(TypedDict, total=False):
 
 _WIRE = ("extra_headers", "extra_query", "extra_body", "timeout")
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,256}")
-_EVENT = TypeAdapter(ResponseStreamEvent)
+
+
+@functools.cache
+def _sdk() -> tuple[type[Response], Any, TypeAdapter[ResponseStreamEvent]]:
+    """``Response``, the ``ResponseStreamEvent`` union and its validator, imported on first use."""
+    from openai.types.responses import Response, ResponseStreamEvent
+
+    return Response, ResponseStreamEvent, TypeAdapter(ResponseStreamEvent)
 
 
 def _model(model: Any, config: ClientConfig) -> str:
@@ -237,15 +245,16 @@ def parse_response(reply: Reply) -> Response:
     raises ``APIResponseValidationError``.
     """
     data = reply.json()
+    response_type = _sdk()[0]
     try:
-        return Response.model_validate(data)
+        return response_type.model_validate(data)
     except ValidationError as exc:
         if (
             isinstance(data, dict)
             and isinstance(data.get("id"), str)
             and isinstance(data.get("output"), list)
         ):
-            return cast(Response, _lenient(Response, data))
+            return cast("Response", _lenient(response_type, data))
         raise _invalid(reply.call, reply.url, reply.content[:2000], exc, "Response") from None
 
 
@@ -253,12 +262,14 @@ def event_parser(call: Call, url: str) -> Callable[[Any], ResponseStreamEvent]:
     """Parser of one SSE event into the SDK's ``ResponseStreamEvent`` union (lenient like the SDK for
     events that carry a ``type``)."""
 
+    _, union, adapter = _sdk()
+
     def parse(item: Any) -> ResponseStreamEvent:
         try:
-            return _EVENT.validate_python(item)
+            return adapter.validate_python(item)
         except ValidationError as exc:
             if isinstance(item, dict) and isinstance(item.get("type"), str):
-                return cast(ResponseStreamEvent, _lenient(ResponseStreamEvent, item))
+                return cast("ResponseStreamEvent", _lenient(union, item))
             raise _invalid(call, url, repr(item)[:2000].encode(), exc, "ResponseStreamEvent") from None
 
     return parse

@@ -24,13 +24,14 @@ server in the ``real_llamacpp`` tier):
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
-
-from openai.types import Completion
+from typing import TYPE_CHECKING, Any
 
 from openai_compatible_client import normalize
 from openai_compatible_client.platforms.openai.inference import OpenAIStyleInference
 from openai_compatible_client.platforms.request import ChunkMapper, Prepared, Request
+
+if TYPE_CHECKING:
+    from openai.types import Completion
 
 __all__ = ["LLAMACPP", "UNSUPPORTED", "LlamaCppInference", "completion_logprobs"]
 

@@ -23,14 +23,11 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from openai.types import Completion, CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
-
+from openai_compatible_client import errors as E
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import InvalidRequestError
-from openai_compatible_client.normalize import BadPayload, as_count, as_object, as_text, validate
+from openai_compatible_client.normalize import BadPayload, as_count, as_object, as_text, sdk_types, validate
 from openai_compatible_client.platforms.ollama import option_map
 from openai_compatible_client.platforms.request import (
     Kind,
@@ -45,6 +42,10 @@ from openai_compatible_client.platforms.request import (
 )
 from openai_compatible_client.transport.http import Framing
 from openai_compatible_client.transport.streams import Terminator
+
+if TYPE_CHECKING:
+    from openai.types import Completion, CreateEmbeddingResponse
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
     "OLLAMA",
@@ -175,7 +176,7 @@ def _generate(request: Request, kind: Kind, messages: list[dict[str, Any]], prom
     wire = take_wire(request.given)
     copies = int(request.given.pop("n", 1))
     if copies > 1 and request.stream:
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"{request.method}: n>1 with stream=True is not supported on ollama (it has no n)"
         )
     apply_policy(request)
@@ -287,7 +288,7 @@ def to_chat_completion(payload: Any, model: str) -> ChatCompletion:
         **_timings(body),
     }
     completion["choices"][0]["logprobs"] = _logprobs(option_map.chat_logprobs, body.get("logprobs"))
-    return validate(ChatCompletion, completion)
+    return validate(sdk_types().chat_completion, completion)
 
 
 def to_completion(payload: Any, model: str) -> Completion:
@@ -312,7 +313,7 @@ def to_completion(payload: Any, model: str) -> Completion:
     thinking = body.get("thinking")
     if isinstance(thinking, str) and thinking:
         completion["choices"][0]["reasoning_content"] = thinking
-    return validate(Completion, completion)
+    return validate(sdk_types().completion, completion)
 
 
 def to_embeddings(payload: Any, model: str) -> CreateEmbeddingResponse:
@@ -329,7 +330,7 @@ def to_embeddings(payload: Any, model: str) -> CreateEmbeddingResponse:
         "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
         **_timings(body),
     }
-    return validate(CreateEmbeddingResponse, response)
+    return validate(sdk_types().embeddings, response)
 
 
 class _Chunks:
@@ -401,7 +402,7 @@ class ChatChunks(_Chunks):
                     "choices": [],
                     "usage": _usage(body),
                 }
-                chunks.append(validate(ChatCompletionChunk, usage_chunk))
+                chunks.append(validate(sdk_types().chat_chunk, usage_chunk))
         return chunks
 
     def _chunk(
@@ -417,7 +418,7 @@ class ChatChunks(_Chunks):
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": logprobs}],
             **(extra or {}),
         }
-        return validate(ChatCompletionChunk, chunk)
+        return validate(sdk_types().chat_chunk, chunk)
 
 
 class CompletionChunks(_Chunks):
@@ -439,7 +440,7 @@ class CompletionChunks(_Chunks):
             logprobs = _logprobs(lambda v: option_map.completion_logprobs(v, offset), body.get("logprobs"))
             self._offset += len(text)
             choice = {"index": 0, "text": text, "finish_reason": None, "logprobs": logprobs}
-            chunks.append(validate(Completion, {**base, "choices": [choice]}))
+            chunks.append(validate(sdk_types().completion, {**base, "choices": [choice]}))
         if done:
             last = {
                 "index": 0,
@@ -450,7 +451,7 @@ class CompletionChunks(_Chunks):
             final = {**base, "choices": [last], **_timings(body)}
             if self._include_usage:
                 final["usage"] = _usage(body)
-            chunks.append(validate(Completion, final))
+            chunks.append(validate(sdk_types().completion, final))
         return chunks
 
 
@@ -568,7 +569,7 @@ class OllamaInference:
             return prompt
         if isinstance(prompt, list) and len(prompt) == 1 and isinstance(prompt[0], str):
             return prompt[0]
-        raise InvalidRequestError(f"{method}: prompt must be a string")
+        raise E.InvalidRequestError(f"{method}: prompt must be a string")
 
     def completion(self, request: Request, prompt: Any) -> Prepared:
         """``POST /api/generate``."""
@@ -580,7 +581,7 @@ class OllamaInference:
             return [value]
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return value
-        raise InvalidRequestError(f"{method}: input must be a string or a non-empty list of strings")
+        raise E.InvalidRequestError(f"{method}: input must be a string or a non-empty list of strings")
 
     def allows_embedding_messages(self) -> bool:
         """``/api/embed`` takes text only."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client import errors as E
 
 __all__ = [
     "CHAT_WIRE",
@@ -142,11 +142,11 @@ def check_options(method: str, options: Mapping[str, Any]) -> dict[str, Any]:
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if kind == "array" and isinstance(value, list):
             if not all(isinstance(item, str) for item in value):
-                raise InvalidRequestError(f'{method}: option "{key}" must be of an array of strings')
+                raise E.InvalidRequestError(f'{method}: option "{key}" must be of an array of strings')
             continue
         ok = {"integer": number, "float32": number, "boolean": isinstance(value, bool)}.get(kind, False)
         if not ok:
-            raise InvalidRequestError(f'{method}: option "{key}" must be of type {kind}')
+            raise E.InvalidRequestError(f'{method}: option "{key}" must be of type {kind}')
     return checked
 
 
@@ -158,7 +158,7 @@ def think_from_effort(method: str, effort: Any) -> bool | str:
     """
     think = _EFFORT_TO_THINK.get(effort) if isinstance(effort, str) else None
     if think is None:
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f'{method}: invalid reasoning value: "{effort}" (must be "minimal", "low", "medium", '
             '"high", "xhigh", "ultra", "max", or "none")'
         )
@@ -167,7 +167,7 @@ def think_from_effort(method: str, effort: Any) -> bool | str:
 
 def _count(method: str, name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"{method}: {name} must be a whole number in [0, 20] on ollama, not {value!r}"
         )
     return value
@@ -187,7 +187,7 @@ def logprob_fields(method: str, kind: str, given: dict[str, Any]) -> dict[str, A
             else {"logprobs": True, "top_logprobs": _count(method, "logprobs", logprobs)}
         )
     if top is not None and not logprobs:
-        raise InvalidRequestError(f"{method}: top_logprobs needs logprobs=True")
+        raise E.InvalidRequestError(f"{method}: top_logprobs needs logprobs=True")
     if top is not None:
         _count(method, "top_logprobs", top)
     fields: dict[str, Any] = {"logprobs": True} if logprobs else {}

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, Literal, overload
 
-from openai_compatible_client.errors import APIConnectionError, InvalidRequestError
+from openai_compatible_client import errors as E
 from openai_compatible_client.platforms.base import Endpoint
 from openai_compatible_client.platforms.common.messages import AsyncMessagesCreateOnly, MessagesCreateOnly
 from openai_compatible_client.platforms.common.responses import AsyncResponsesCreateOnly, ResponsesCreateOnly
@@ -157,7 +157,7 @@ def create_call(
         for filename, digest in (table or {}).items():
             check_digest(digest)
             if os.path.isabs(filename) or ".." in filename.replace("\\", "/").split("/"):
-                raise InvalidRequestError(f"{name}: file name {filename!r} must be a relative path")
+                raise E.InvalidRequestError(f"{name}: file name {filename!r} must be a relative path")
     body = build_body(
         CreateRequest,
         model=check_model(model),
@@ -412,16 +412,16 @@ def prepare_upload(source: BlobSource, *, expected: str | None = None) -> Upload
         try:
             digest, size = _hash(_file_chunks(path)())
         except OSError as exc:
-            raise InvalidRequestError(f"cannot read the blob file {path!r}: {exc.strerror or exc}") from exc
+            raise E.InvalidRequestError(f"cannot read the blob file {path!r}: {exc.strerror or exc}") from exc
         upload = Upload(digest, size, _file_chunks(path))
     elif hasattr(source, "read"):
         upload = _prepare_handle(source)
     else:
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"a blob is a path, bytes or a binary file object, not {type(source).__name__}"
         )
     if expected is not None and expected != upload.digest:
-        raise InvalidRequestError(f"the blob's digest is {upload.digest}, not the expected {expected}")
+        raise E.InvalidRequestError(f"the blob's digest is {upload.digest}, not the expected {expected}")
     return upload
 
 
@@ -429,7 +429,7 @@ def _prepare_handle(handle: IO[bytes]) -> Upload:
     def reads(source: IO[bytes]) -> Iterator[bytes]:
         while chunk := source.read(CHUNK_SIZE):
             if not isinstance(chunk, bytes):
-                raise InvalidRequestError("the blob file object must be opened in binary mode ('rb')")
+                raise E.InvalidRequestError("the blob file object must be opened in binary mode ('rb')")
             yield chunk
 
     seekable = False
@@ -915,7 +915,7 @@ class Blobs(_BlobsEndpoints, PlatformResource):
             return self._send(
                 blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
             )
-        except APIConnectionError:
+        except E.APIConnectionError:
             # A server that already has the blob may answer and close before reading the upload.
             if self.check(upload.digest):
                 return upload.digest
@@ -953,7 +953,7 @@ class AsyncBlobs(_BlobsEndpoints, AsyncPlatformResource):
             return await self._send(
                 blob_push_call(upload.digest, upload.chunks, timeout=timeout), lambda _: upload.digest
             )
-        except APIConnectionError:
+        except E.APIConnectionError:
             # A server that already has the blob may answer and close before reading the upload.
             if await self.check(upload.digest):
                 return upload.digest

@@ -8,9 +8,8 @@ and ``r.models`` both work, and fields a newer server adds are kept.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai.types import Model
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,8 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from openai_compatible_client.normalize import sdk_types
 from openai_compatible_client.pagination import PageMixin, unix_time
 from openai_compatible_client.types import SubscriptableModel
+
+if TYPE_CHECKING:
+    from openai.types import Model
 
 __all__ = [
     "CopyRequest",
@@ -187,8 +190,9 @@ class ListResponse(PageMixin, SubscriptableModel):  # type: ignore[misc]  # iter
     @property
     def data(self) -> list[Model]:
         """The models as ``openai.types.Model`` (``id`` is the name; ``owned_by`` its namespace)."""
+        model = sdk_types().model
         return [
-            Model(
+            model(
                 id=m.name,
                 object="model",
                 created=unix_time(m.modified_at),

@@ -8,14 +8,11 @@ overrides :meth:`OpenAIStyleInference.extra_body`.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from openai.types import Completion, CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion
-
+from openai_compatible_client import errors as E
 from openai_compatible_client import normalize
 from openai_compatible_client.config import ClientConfig
-from openai_compatible_client.errors import InvalidRequestError
 from openai_compatible_client.platforms.request import (
     ChunkMapper,
     Kind,
@@ -32,6 +29,10 @@ from openai_compatible_client.platforms.request import (
 )
 from openai_compatible_client.transport.http import Framing
 from openai_compatible_client.transport.streams import Terminator
+
+if TYPE_CHECKING:
+    from openai.types import Completion, CreateEmbeddingResponse
+    from openai.types.chat import ChatCompletion
 
 __all__ = ["GENERIC", "OPENAI_STYLE", "GenericInference", "OpenAIStyleInference", "Route"]
 
@@ -74,9 +75,9 @@ class OpenAIStyleInference:
         """``POST /v1/chat/completions``."""
         given = request.given
         if "top_logprobs" in given and not given.get("logprobs"):
-            raise InvalidRequestError(f"{request.method}: top_logprobs needs logprobs=True")
+            raise E.InvalidRequestError(f"{request.method}: top_logprobs needs logprobs=True")
         if given.get("top_logprobs") == -1 and not self.all_logprobs:
-            raise InvalidRequestError(
+            raise E.InvalidRequestError(
                 f"{request.method}: top_logprobs=-1 (all) is vLLM's; use 0..20 on {request.platform.name}"
             )
         return self._generate(request, "chat", messages=messages)
@@ -88,8 +89,8 @@ class OpenAIStyleInference:
         if isinstance(prompt, list) and prompt:
             if all(isinstance(p, str) for p in prompt) or _ids(prompt) or _id_lists(prompt, non_empty=False):
                 return prompt
-            raise InvalidRequestError(f"{method}: prompt list must hold strings, or token ids")
-        raise InvalidRequestError(
+            raise E.InvalidRequestError(f"{method}: prompt list must hold strings, or token ids")
+        raise E.InvalidRequestError(
             f"{method}: prompt must be a string, a list of strings or a list of token ids"
         )
 
@@ -107,7 +108,7 @@ class OpenAIStyleInference:
             and (all(isinstance(v, str) for v in value) or _ids(value) or _id_lists(value, non_empty=True))
         ):
             return value
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"{method}: input must be a string or a non-empty list of strings (or of token ids)"
         )
 

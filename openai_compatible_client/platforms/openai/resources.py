@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
-from openai_compatible_client.errors import UnsupportedEndpointError
+from openai_compatible_client import errors as E
 from openai_compatible_client.platforms.base import AsyncResource, Endpoint, SyncResource
 from openai_compatible_client.platforms.openai.retrieve import from_list
 from openai_compatible_client.platforms.openai.types import ModelList
@@ -96,7 +96,7 @@ class _Common:
             method = f"{self.resource}.{name}"
 
             def refuse(*_args: Any, **_kwargs: Any) -> Any:
-                raise UnsupportedEndpointError(method, platform=platform, available_on=available)
+                raise E.UnsupportedEndpointError(method, platform=platform, available_on=available)
 
             return refuse
 

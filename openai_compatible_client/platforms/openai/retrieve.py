@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from openai.types import Model
-
 from openai_compatible_client import errors as E
+from openai_compatible_client.normalize import sdk_types
 from openai_compatible_client.platforms.openai.types import ModelCard, ModelList
 from openai_compatible_client.platforms.validation import check_model, reply_parser
 from openai_compatible_client.transport.http import Call, Reply
+
+if TYPE_CHECKING:
+    from openai.types import Model
 
 __all__ = ["from_list", "retrieve_call", "retrieved"]
 
@@ -28,8 +31,12 @@ def retrieve_call(model: str) -> Call:
 
 
 def retrieved() -> Callable[[Reply], Model]:
-    """Parser of Ollama's answer into ``openai.types.Model``."""
-    return reply_parser(Model)
+    """Parser of Ollama's answer into ``openai.types.Model`` (the SDK is imported on the first answer)."""
+
+    def parse(reply: Reply) -> Model:
+        return reply_parser(sdk_types().model)(reply)
+
+    return parse
 
 
 def from_list(model: str) -> Callable[[Reply], ModelCard]:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import IO, Any, Literal, overload
 
-from openai_compatible_client.errors import InvalidRequestError
+from openai_compatible_client import errors as E
 from openai_compatible_client.platforms.base import Endpoint, default_model
 from openai_compatible_client.platforms.common.calls import post_call, request_call
 from openai_compatible_client.platforms.common.messages import AsyncMessages
@@ -251,7 +251,7 @@ def score_call(
     """
     path = {None: "/score", "v1": "/v1/score"}.get(api_version)
     if path is None:
-        raise InvalidRequestError(f"api_version must be None or 'v1' for score, got {api_version!r}")
+        raise E.InvalidRequestError(f"api_version must be None or 'v1' for score, got {api_version!r}")
     body = build_body(
         ScoreRequest,
         extra_body=extra_body,
@@ -287,7 +287,7 @@ def rerank_call(
     """
     path = {None: "/rerank", "v1": "/v1/rerank", "v2": "/v2/rerank"}.get(api_version)
     if path is None:
-        raise InvalidRequestError(f"api_version must be None, 'v1' or 'v2' for rerank, got {api_version!r}")
+        raise E.InvalidRequestError(f"api_version must be None, 'v1' or 'v2' for rerank, got {api_version!r}")
     body = build_body(
         RerankRequest,
         extra_body=extra_body,
@@ -315,15 +315,17 @@ def read_audio(file: AudioFile) -> tuple[str, bytes, str]:
             with open(path, "rb") as handle:
                 content = handle.read()
         except OSError as exc:
-            raise InvalidRequestError(f"cannot read the audio file {path!r}: {exc.strerror or exc}") from exc
+            raise E.InvalidRequestError(
+                f"cannot read the audio file {path!r}: {exc.strerror or exc}"
+            ) from exc
         name = os.path.basename(path)
     elif hasattr(file, "read"):
         content = file.read()
         if not isinstance(content, bytes):
-            raise InvalidRequestError("the audio file object must be opened in binary mode ('rb')")
+            raise E.InvalidRequestError("the audio file object must be opened in binary mode ('rb')")
         name = os.path.basename(str(getattr(file, "name", "") or "audio.wav"))
     else:
-        raise InvalidRequestError(
+        raise E.InvalidRequestError(
             f"file must be a path, bytes or a binary file object, got {type(file).__name__}"
         )
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -361,7 +363,9 @@ def audio_call(
     ('/v1/audio/translations', {'temperature': '0.0'})
     """
     if stream and response_format in ("verbose_json", "diarized_json"):
-        raise InvalidRequestError(f"response_format={response_format!r} cannot be streamed; use json or text")
+        raise E.InvalidRequestError(
+            f"response_format={response_format!r} cannot be streamed; use json or text"
+        )
     fields: dict[str, Any] = {
         "model": check_optional_model(model),
         "language": language,

@@ -24,6 +24,12 @@ Every error subclasses the OpenAI SDK's exception of the same meaning, so code t
                ├── RateLimitError (429), InternalServerError (>= 500)
                └── APIStatusError                 any other status
 
+The classes are defined in :mod:`openai_compatible_client.errors._classes` and loaded on first
+use (``from openai_compatible_client.errors import NotFoundError`` or ``errors.NotFoundError``),
+so importing this module does not import ``openai``: a command that raises nothing never pays for
+the SDK's import. Loaded either way, each is the one class object, named
+``openai_compatible_client.errors.<name>``.
+
 Server errors are built by one function, :func:`error_from_response`, which understands vLLM's
 current ``{"error": {...}}`` body, its older flat ``{"object": "error", ...}`` body and Ollama's
 ``{"error": "..."}``, and names the platform, the endpoint, the server's text and the fix.
@@ -34,12 +40,57 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import sys
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import openai
+
+if TYPE_CHECKING:
+    import openai
+
+    from openai_compatible_client.errors._classes import (
+        APIConnectionError as APIConnectionError,
+    )
+    from openai_compatible_client.errors._classes import APIError as APIError
+    from openai_compatible_client.errors._classes import (
+        APIResponseValidationError as APIResponseValidationError,
+    )
+    from openai_compatible_client.errors._classes import APIStatusError as APIStatusError
+    from openai_compatible_client.errors._classes import APITimeoutError as APITimeoutError
+    from openai_compatible_client.errors._classes import (
+        AuthenticationError as AuthenticationError,
+    )
+    from openai_compatible_client.errors._classes import BadRequestError as BadRequestError
+    from openai_compatible_client.errors._classes import ConfigurationError as ConfigurationError
+    from openai_compatible_client.errors._classes import ConflictError as ConflictError
+    from openai_compatible_client.errors._classes import (
+        IncompleteStreamError as IncompleteStreamError,
+    )
+    from openai_compatible_client.errors._classes import (
+        InternalServerError as InternalServerError,
+    )
+    from openai_compatible_client.errors._classes import (
+        InvalidRequestError as InvalidRequestError,
+    )
+    from openai_compatible_client.errors._classes import NotFoundError as NotFoundError
+    from openai_compatible_client.errors._classes import (
+        OpenAICompatibleError as OpenAICompatibleError,
+    )
+    from openai_compatible_client.errors._classes import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from openai_compatible_client.errors._classes import RateLimitError as RateLimitError
+    from openai_compatible_client.errors._classes import (
+        UnprocessableEntityError as UnprocessableEntityError,
+    )
+    from openai_compatible_client.errors._classes import (
+        UnsupportedEndpointError as UnsupportedEndpointError,
+    )
+    from openai_compatible_client.errors._classes import (
+        UnsupportedParameterError as UnsupportedParameterError,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -67,163 +118,32 @@ __all__ = [
 ]
 
 
-class OpenAICompatibleError(openai.OpenAIError):
-    """Base class of every exception this library raises."""
-
-
-class ConfigurationError(OpenAICompatibleError, ValueError):
-    """The client's settings are invalid (raised at construction)."""
-
-
-class UnsupportedEndpointError(OpenAICompatibleError, NotImplementedError):
-    """A method that exists only on another platform (e.g. ``models.pull`` on a vLLM client).
-
-    Attributes:
-        method: The method called, e.g. ``"models.pull"``.
-        platform: The client's platform.
-        available_on: The platforms that have the method.
-    """
-
-    def __init__(self, method: str, *, platform: str, available_on: tuple[str, ...]) -> None:
-        where = " or ".join(available_on) if available_on else "no registered platform"
-        super().__init__(
-            f"{method}() is not available on {_article(platform)} {platform!r} client: it exists on {where}. "
-            f"Fix: construct the client with platform={available_on[0]!r} for a server of that kind."
-            if available_on
-            else f"{method}() is not available on {_article(platform)} {platform!r} client ({where} has it)."
-        )
-        self.method = method
-        self.platform = platform
-        self.available_on = available_on
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1].lower() in "aeiou" else "a"
-
-
-class _Located:
-    """Mixin: where an error happened (platform and endpoint such as ``"POST /api/chat"``)."""
-
-    platform: str | None = None
-    endpoint: str | None = None
-
-
-class APIError(openai.APIError, OpenAICompatibleError, _Located):
-    """A server error without an HTTP status, such as an error event inside a stream."""
-
-
-class IncompleteStreamError(openai.APIError, OpenAICompatibleError, _Located):
-    """A stream that stopped before its terminator (``data: [DONE]`` or ``"done": true``).
-
-    Attributes:
-        items_received: How many items the stream had yielded before it broke.
-    """
-
-    items_received: int = 0
-
-
-class APIResponseValidationError(openai.APIResponseValidationError, OpenAICompatibleError, _Located):
-    """The server answered with a body that is not what the route promises (HTML, bad JSON...)."""
-
-
-class APIConnectionError(openai.APIConnectionError, OpenAICompatibleError, _Located):
-    """The server could not be reached, or the connection broke before an answer."""
-
-
-class APITimeoutError(openai.APITimeoutError, OpenAICompatibleError, _Located):
-    """The server did not answer within the timeout."""
-
-    def __init__(self, request: Any, message: str = "Request timed out.") -> None:
-        super().__init__(request)
-        self.message = message
-        self.args = (message,)
-
-
-class APIStatusError(openai.APIStatusError, OpenAICompatibleError, _Located):
-    """An error status without a more specific class."""
-
-
-class BadRequestError(openai.BadRequestError, OpenAICompatibleError, _Located):
-    """HTTP 400: the server refused the request."""
-
-
-class AuthenticationError(openai.AuthenticationError, OpenAICompatibleError, _Located):
-    """HTTP 401: missing or wrong API key."""
-
-
-class PermissionDeniedError(openai.PermissionDeniedError, OpenAICompatibleError, _Located):
-    """HTTP 403."""
-
-
-class NotFoundError(openai.NotFoundError, OpenAICompatibleError, _Located):
-    """HTTP 404: unknown model or route."""
-
-
-class ConflictError(openai.ConflictError, OpenAICompatibleError, _Located):
-    """HTTP 409."""
-
-
-class UnprocessableEntityError(openai.UnprocessableEntityError, OpenAICompatibleError, _Located):
-    """HTTP 422: the body did not validate on the server."""
-
-
-class RateLimitError(openai.RateLimitError, OpenAICompatibleError, _Located):
-    """HTTP 429: too many requests."""
-
-
-class InternalServerError(openai.InternalServerError, OpenAICompatibleError, _Located):
-    """HTTP 5xx."""
-
+# The exception classes: every public class name of ``_classes``, loaded on first access.
+_CLASSES = frozenset(name for name in __all__ if name[0].isupper())
 
 # The URL of the synthetic request carried by a local refusal (the ".invalid" TLD never resolves).
 NOT_SENT_URL = "http://request-not-sent.invalid/"
 
+if not TYPE_CHECKING:  # for the type checker the names are the imports above
 
-class InvalidRequestError(BadRequestError, ValueError):
-    """A call that is refused locally, before any request is sent.
+    def __getattr__(name: str) -> Any:
+        """Load the exception classes on first access (PEP 562); they import ``openai``."""
+        if name not in _CLASSES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        classes = importlib.import_module(f"{__name__}._classes")
+        namespace = globals()
+        for each in _CLASSES:
+            namespace[each] = getattr(classes, each)
+        return namespace[name]
 
-    It is an ``openai.BadRequestError`` (and a ``ValueError``), so the clause that catches a
-    server's 400 for the same call catches the local refusal too. No request was sent, so the
-    status and response are synthetic: ``status_code`` is 400, ``response`` is a 400 response
-    of the SDK's HTTP library whose body is the OpenAI error object (``type`` is
-    ``"invalid_request_error"``, ``param`` the parameter when known), and ``request`` /
-    ``response.request`` is a ``POST`` to :data:`NOT_SENT_URL`, a host that never resolves.
-    ``platform`` and ``endpoint`` stay ``None``.
-    """
-
-    def __init__(self, message: str, *, param: str | None = None) -> None:
-        body = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
-        request = build_request("POST", NOT_SENT_URL)
-        content = json.dumps({"error": body}).encode()
-        response = build_response(
-            400, request=request, content=content, headers={"content-type": "application/json"}
-        )
-        super().__init__(message, response=response, body=body)
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_CLASSES})
 
 
-class UnsupportedParameterError(InvalidRequestError):
-    """A parameter the platform cannot honour, under ``unsupported_params="error"``.
+def classes_loaded() -> bool:
+    """Whether the exception classes (and with them ``openai``) have been imported."""
+    return f"{__name__}._classes" in sys.modules
 
-    Attributes:
-        parameter: The parameter's name.
-        platform: The client's platform.
-    """
-
-    def __init__(self, message: str, *, parameter: str, platform: str) -> None:
-        super().__init__(message, param=parameter)
-        self.parameter = parameter
-        self.platform = platform
-
-
-_STATUS_CLASSES: dict[int, type[openai.APIStatusError]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
 
 _HINTS: dict[str, Mapping[int, str]] = {}
 _START: dict[str, str] = {}
@@ -299,6 +219,8 @@ def sdk_http() -> ModuleType:
     openai 2.x uses ``httpx``; openai 3.x moved to ``httpx2``. Building ours with the same
     library keeps ``e.response`` exactly the type the SDK's own errors carry.
     """
+    import openai
+
     major = int(str(openai.__version__).split(".", 1)[0])
     return importlib.import_module("httpx2" if major >= 3 else "httpx")
 
@@ -357,6 +279,12 @@ def error_from_response(
     hint = text_hint or _HINTS.get(platform, {}).get(status)
     if hint:
         message = f"{message.rstrip('.')}. Fix: {hint}"
+    from openai_compatible_client.errors._classes import (
+        _STATUS_CLASSES,
+        APIStatusError,
+        InternalServerError,
+    )
+
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIStatusError
@@ -389,6 +317,8 @@ def stream_error(*, platform: str, endpoint: str, url: str, payload: object) -> 
             status=code,
             content=json.dumps(payload, default=str).encode(),
         )
+    from openai_compatible_client.errors._classes import APIError
+
     request = build_request(endpoint.split(" ", 1)[0], url)
     message = f"{platform} {endpoint} -> error inside the stream: {text}"
     body = error if error is not None else payload
@@ -412,6 +342,8 @@ def connection_error(
         message = (
             f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
         )
+    from openai_compatible_client.errors._classes import APIConnectionError
+
     return _locate(  # type: ignore[no-any-return]
         APIConnectionError(message=message, request=build_request(endpoint.split(" ", 1)[0], url)),
         platform,
@@ -421,6 +353,8 @@ def connection_error(
 
 def timeout_error(*, platform: str, endpoint: str, url: str, timeout: float | None) -> APITimeoutError:
     """Build the exception for a request that got no answer in time."""
+    from openai_compatible_client.errors._classes import APITimeoutError
+
     message = f"{platform} {endpoint}: no answer from {url} within {timeout} s. Fix: raise timeout="
     return _locate(  # type: ignore[no-any-return]
         APITimeoutError(build_request(endpoint.split(" ", 1)[0], url), message), platform, endpoint
@@ -431,6 +365,8 @@ def incomplete_stream(
     *, platform: str, endpoint: str, url: str, items: int, reason: str
 ) -> IncompleteStreamError:
     """Build the exception for a stream that ended before its terminator."""
+    from openai_compatible_client.errors._classes import IncompleteStreamError
+
     message = (
         f"{platform} {endpoint}: the stream ended after {items} item(s) without its terminator "
         f"({reason}); the answer is incomplete"
@@ -444,6 +380,8 @@ def invalid_response(
     *, platform: str, endpoint: str, url: str, status: int, content: bytes, reason: str
 ) -> APIResponseValidationError:
     """Build the exception for a body that cannot be what the route promises."""
+    from openai_compatible_client.errors._classes import APIResponseValidationError
+
     request = build_request(endpoint.split(" ", 1)[0], url)
     response = build_response(status, request=request, content=content)
     snippet = _summarise_text(content[:300].decode("utf-8", errors="replace"))

@@ -25,6 +25,11 @@ from tests.reliability.conftest import API_KEY, RecordedPolicy, assert_no_leaks,
 from tests.support.faults import FaultServer, closed_port_url
 
 TIMEOUT = 0.4
+# The faults whose outcome is the timeout run with TIMEOUT; every other fault is over as soon as the
+# server has answered, so its cells get a long timeout: a fault server starved on a loaded machine
+# must not turn a cut connection or a 503 into a timeout (it did once: cut-completion-ollama-sync).
+TIMED_FAULTS = frozenset({"hang", "drip", "stall"})
+UNTIMED_TIMEOUT = 10.0
 # Loaded-machine slack on every time bound. The faults outlast it by far (a hang 30 s, a drip of
 # a JSON body 6 s), so a bound that holds still proves the timeout, not the server, ended the call.
 MARGIN = 2.5
@@ -168,12 +173,12 @@ def _cells() -> list[Any]:
 # ------------------------------------------------------------------ one call of each kind
 
 
-def _settings(url: str, platform: str) -> TransportSettings:
+def _settings(url: str, platform: str, timeout: float = UNTIMED_TIMEOUT) -> TransportSettings:
     return TransportSettings(
         root_url=url,
         platform=platform,
         api_key=API_KEY,
-        timeout=TIMEOUT,
+        timeout=timeout,
         connect_timeout=CONNECT_TIMEOUT,
         retry=RecordedPolicy(max_retries=MAX_RETRIES),
     )
@@ -218,12 +223,12 @@ class Result:
     error: BaseException | None = None
 
 
-def run_sync(kind: str, platform: str, url: str) -> Result:
+def run_sync(kind: str, platform: str, url: str, timeout: float = UNTIMED_TIMEOUT) -> Result:
     """Make one call of ``kind``; a stream is read to its end (items kept even when it breaks)."""
     result = Result(items=[] if kind in STREAMS else None)
     direct = platform == "ollama" and kind in ("platform", "progress")
     if direct:
-        transport = Transport(_settings(url, platform))
+        transport = Transport(_settings(url, platform, timeout))
         try:
             if kind == "progress":
                 for item in transport.stream(_direct_call(kind)):
@@ -241,7 +246,7 @@ def run_sync(kind: str, platform: str, url: str) -> Result:
         api_key=API_KEY,
         platform=platform,
         max_retries=MAX_RETRIES,
-        timeout=TIMEOUT,
+        timeout=timeout,
         connect_timeout=CONNECT_TIMEOUT,
     ) as client:
         try:
@@ -257,13 +262,13 @@ def run_sync(kind: str, platform: str, url: str) -> Result:
     return result
 
 
-def run_async(kind: str, platform: str, url: str) -> Result:
+def run_async(kind: str, platform: str, url: str, timeout: float = UNTIMED_TIMEOUT) -> Result:
     """The async twin of :func:`run_sync` (same calls through the async client)."""
 
     async def go() -> Result:
         result = Result(items=[] if kind in STREAMS else None)
         if platform == "ollama" and kind in ("platform", "progress"):
-            transport = AsyncTransport(_settings(url, platform))
+            transport = AsyncTransport(_settings(url, platform, timeout))
             try:
                 if kind == "progress":
                     async for item in await transport.stream(_direct_call(kind)):
@@ -281,7 +286,7 @@ def run_async(kind: str, platform: str, url: str) -> Result:
             api_key=API_KEY,
             platform=platform,
             max_retries=MAX_RETRIES,
-            timeout=TIMEOUT,
+            timeout=timeout,
             connect_timeout=CONNECT_TIMEOUT,
         ) as client:
             try:
@@ -333,9 +338,10 @@ def test_cell(
         url = closed_port_url()
     else:
         faults.plan(path, **fault.plan)
+    timeout = TIMEOUT if fault_id in TIMED_FAULTS else UNTIMED_TIMEOUT
     before = snapshot()
     started = time.monotonic()
-    result = (run_sync if mode == "sync" else run_async)(kind, platform, url)
+    result = (run_sync if mode == "sync" else run_async)(kind, platform, url, timeout)
     elapsed = time.monotonic() - started
 
     attempts = MAX_RETRIES + 1 if outcome.retried else 1
@@ -361,7 +367,7 @@ def test_cell(
             "Authorization must not follow a redirect off-host"
         )
     # Every attempt is bounded by the timeout; drip adds at most one gap per attempt.
-    assert elapsed < attempts * (TIMEOUT + 0.1) + MARGIN, f"{elapsed:.2f} s"
+    assert elapsed < attempts * (timeout + 0.1) + MARGIN, f"{elapsed:.2f} s"
     assert_no_leaks(before)
 
 

@@ -74,8 +74,13 @@ def test_a_stream_delivered_byte_by_byte_is_read_whole(mode: str) -> None:
             conn.send(payload[:head])
             conn.trickle(payload[head:], 0.005)
 
+    # Each read waits 5 ms; the bound is far above that, so that a starved server thread on a loaded
+    # machine is not taken for a stall (a 1 s bound was, once in 28 load runs), yet the whole stream
+    # (about 2.4 s) still outlasts it.
+    read_bound = 1.5
     with HostileServer(script) as server:
-        mine = ours(mode, server.url, stream=True, timeout=TIMEOUT)
-        theirs = sdk(mode, server.url, stream=True, timeout=TIMEOUT)
+        mine = ours(mode, server.url, stream=True, timeout=read_bound)
+        theirs = sdk(mode, server.url, stream=True, timeout=read_bound)
     assert mine.error is None and mine.text == "hello", repr(mine.error)
+    assert mine.elapsed > read_bound, "the stream outlasted the timeout, and was read whole"
     assert theirs.text == "hello"

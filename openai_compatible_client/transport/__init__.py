@@ -2,7 +2,8 @@
 
 Nothing here knows about platforms, LiteLLM or the facade; everything above builds on it.
 ``call`` (pure data), ``retry`` (the policy), ``streams`` (decoders), ``base`` (what both
-executors share), ``sync`` (requests) and ``aio`` (httpx).
+executors share), ``sync`` (requests) and ``aio`` (aiohttp by default, in ``aio_pool``; httpx for a
+user's ``httpx.AsyncClient``, a proxy or trio).
 """
 
 from openai_compatible_client.transport.aio import AsyncTransport

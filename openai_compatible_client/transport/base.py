@@ -1,6 +1,6 @@
 """Everything both executors share and nothing that does I/O: URL, headers, body, errors, retries.
 
-:mod:`.sync` (requests) and :mod:`.aio` (httpx) add only the library calls, the sleep and the
+:mod:`.sync` (requests) and :mod:`.aio` (aiohttp or httpx) add only the library calls, the sleep and the
 enforcement of :class:`Deadline`. Which transport failures may be retried is decided here, by one
 table (:data:`RETRYABLE`), for both.
 """

@@ -1,0 +1,372 @@
+"""The async executor's default pool: ``aiohttp`` sessions, and aiohttp's failures sorted into phases.
+
+Imported by :mod:`.aio` on the first call that uses it (importing aiohttp takes a few hundred
+milliseconds, which ``import openai_compatible_client`` and the ``occ`` commands do not pay).
+
+An attempt on this path is the httpx path's, step for step: the same headers and body (multipart
+bodies are encoded by httpx, query parameters merged by httpx), the same limits (20 redirects,
+idle connections kept 5 s, the connect timeout, ``timeout`` for the pool wait and for each read),
+and every aiohttp failure mapped to the :class:`Phase` httpx's equivalent has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import ssl
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Protocol, cast
+
+import aiohttp
+import httpx
+from aiohttp.client_proto import ResponseHandler
+from aiohttp.client_reqrep import ClientRequest
+from aiohttp.connector import Connection
+from aiohttp.http_exceptions import ContentEncodingError
+from aiohttp.http_parser import HttpResponseParserPy
+from aiohttp.streams import StreamReader
+from aiohttp.tracing import Trace
+from yarl import URL
+
+from openai_compatible_client.transport.base import Phase, Retryable, TransportBase
+from openai_compatible_client.transport.call import Call, TransportSettings
+
+__all__ = ["AiohttpBody", "Sessions", "open_answer", "read_answer"]
+
+MAX_REDIRECTS = 20  # httpx's limit
+KEEPALIVE_SECONDS = 5.0  # httpx's keep-alive expiry (uvicorn drops an idle connection after 5 s)
+MAX_HEAD_LINE = 16384  # h11 accepts a response head of 16 KiB; aiohttp's default per line is 8 KiB
+
+
+class Sending(Protocol):
+    """An attempt whose deadline starts when its request is sent."""
+
+    def sending(self) -> None: ...
+
+
+# The attempt whose request the running task is sending (read by the connector).
+CURRENT: contextvars.ContextVar[Sending | None] = contextvars.ContextVar("occ_attempt", default=None)
+
+# Before the answer: a connect or pool-wait timeout and every connector error (refused, DNS, TLS)
+# sent nothing; a redirect loop, a redirect that cannot be followed, a URL or header aiohttp
+# refuses, a body that cannot be re-sent on a redirect: refused. A close before the answer (also a
+# stale pooled connection), a malformed answer and a socket error: SENT, as httpx's
+# RemoteProtocolError and ReadError are.
+_NOT_SENT = (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError)
+_REFUSED = (
+    aiohttp.TooManyRedirects,
+    aiohttp.InvalidURL,
+    aiohttp.NonHttpUrlClientError,
+    aiohttp.RedirectClientError,
+    aiohttp.ClientPayloadError,
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    ValueError,
+)
+
+
+class _Handler(ResponseHandler):
+    """aiohttp's protocol, reading answers with its pure-Python parser.
+
+    As h11 does, that parser reads a body of the declared ``Content-Length`` and leaves what
+    follows unread; aiohttp's C parser goes on to parse the extra bytes as the next answer and
+    fails the whole answer with them (a server that sends more than it declares).
+    """
+
+    def set_response_params(self, **params: Any) -> None:
+        tail, self._tail = self._tail, b""
+        super().set_response_params(**params)
+        skip_payload = params.get("skip_payload", False)
+        self._parser = HttpResponseParserPy(
+            self,
+            self._loop,
+            params.get("read_bufsize", 2**16),
+            timer=params.get("timer"),
+            payload_exception=aiohttp.ClientPayloadError,
+            response_with_body=not skip_payload,
+            read_until_eof=params.get("read_until_eof", False),
+            auto_decompress=params.get("auto_decompress", True),
+            max_line_size=params.get("max_line_size", 8190),
+            max_field_size=params.get("max_field_size", 8190),
+            max_headers=params.get("max_headers", 128),
+        )
+        if tail:
+            self._tail = tail
+            self._drain_tail()
+
+
+class _Connector(aiohttp.TCPConnector):
+    """A TCP connector whose connections use :class:`_Handler`, and which starts the sending
+    attempt's deadline when it hands over a connection (pooled or new): the request goes next."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._factory = cast(
+            "functools.partial[ResponseHandler]", functools.partial(_Handler, loop=self._loop)
+        )
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
+    ) -> Connection:
+        conn = await super().connect(req, traces, timeout)
+        attempt = CURRENT.get()
+        if attempt is not None:
+            attempt.sending()
+        return conn
+
+
+class Sessions:
+    """One ``aiohttp.ClientSession`` per event loop the client is used from.
+
+    Made on first use (a client is often built before its loop runs). A session whose loop has
+    closed (``asyncio.run`` twice) is dropped, its connections closed, when another loop comes.
+    Sessions of a client dropped unclosed are closed quietly (aiohttp would log an error).
+    """
+
+    def __init__(self, settings: TransportSettings, tls: ssl.SSLContext | bool) -> None:
+        self._ssl = tls
+        self._limit = max(settings.pool_maxsize, 100)
+        self._connect_timeout = settings.connect_timeout
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._open: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        weakref.finalize(self, _abandon_all, self._open)
+
+    def session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
+        session = self._session
+        if loop is self._loop and session is not None:
+            return session
+        for old_loop in [old for old in self._open if old.is_closed()]:
+            _abandon(self._open.pop(old_loop))
+        session = self._open.get(loop)
+        if session is None:
+            session = self._open[loop] = self._new_session()
+        self._session, self._loop = session, loop
+        return session
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        session = aiohttp.ClientSession(
+            connector=_Connector(
+                limit=self._limit,
+                keepalive_timeout=KEEPALIVE_SECONDS,
+                ssl=self._ssl,
+                resolver=aiohttp.ThreadedResolver(),  # getaddrinfo in the loop's executor, as httpx
+            ),
+            trust_env=False,
+            # httpx sends no Content-Type of its own for a raw body; neither does this session.
+            skip_auto_headers=("Content-Type",),
+            max_line_size=MAX_HEAD_LINE,
+            max_field_size=MAX_HEAD_LINE,
+        )
+        # Resending is the retry policy's decision alone (aiohttp itself resends a GET once when
+        # a pooled connection turns out dead; its own test client turns this off the same way).
+        session._retry_connection = False
+        return session
+
+    def timeout(self, read: float) -> aiohttp.ClientTimeout:
+        """httpx's timeouts: connect, pool wait plus connect, and each read."""
+        timeout = self._timeouts.get(read)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(
+                total=None,
+                connect=read + self._connect_timeout,
+                sock_connect=self._connect_timeout,
+                sock_read=read,
+            )
+            if len(self._timeouts) < 64:
+                self._timeouts[read] = timeout
+        return timeout
+
+    async def aclose(self) -> None:
+        """Close the running loop's session; the connections of other loops' sessions too."""
+        self._session = self._loop = None
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        session = self._open.pop(running, None) if running is not None else None
+        _abandon_all(self._open)
+        if session is not None:
+            await session.close()
+
+
+def _abandon_all(sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession]) -> None:
+    for loop, session in list(sessions.items()):
+        if loop.is_closed() or not loop.is_running():
+            _abandon(session)
+        else:  # running in another thread: close there
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_abandon, session)
+    sessions.clear()
+
+
+def _abandon(session: aiohttp.ClientSession) -> None:
+    """Close a session's connections without awaiting (its loop may be closed by now)."""
+    connector = session.connector
+    if connector is None or connector.closed:
+        return
+    if connector._loop.is_closed():
+        # A closed loop cannot close its transports any more: close their sockets.
+        for protocols in list(connector._conns.values()):
+            for protocol, _ in protocols:
+                _close_socket(protocol)
+        for protocol in list(connector._acquired):
+            _close_socket(protocol)
+    with contextlib.suppress(Exception):
+        connector._close()
+
+
+def _close_socket(protocol: ResponseHandler) -> None:
+    transport = protocol.transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    raw = getattr(sock, "_sock", sock)  # asyncio hands out a wrapper without close()
+    if raw is not None:
+        with contextlib.suppress(OSError):
+            raw.close()
+
+
+async def open_answer(
+    transport: TransportBase, sessions: Sessions, session: aiohttp.ClientSession, call: Call, url: str
+) -> tuple[aiohttp.ClientResponse, httpx.Headers]:
+    """Send a call and read the status line and headers; an error status raises :class:`Retryable`."""
+    headers = transport.headers(call)
+    target: str | URL = url
+    try:
+        data: Any
+        if call.files is not None:
+            # Multipart bodies are encoded by httpx, so both paths send the same bytes.
+            form = httpx.Request(
+                call.method, url, data=dict(call.data) if call.data else None, files=dict(call.files)
+            )
+            data = form.read()
+            headers["Content-Type"] = form.headers["Content-Type"]
+        else:
+            body = transport.body(call)
+            data = body if body is None or isinstance(body, bytes) else _aiter(body)
+        if params := transport.params(call):
+            target = URL(str(httpx.URL(url, params=dict(params))), encoded=True)
+        response = await session._request(
+            call.method,
+            target,
+            data=data,
+            headers=headers,
+            timeout=sessions.timeout(transport.read_timeout(call)),
+            max_redirects=MAX_REDIRECTS,
+        )
+    except _NOT_SENT as exc:
+        timed_out = isinstance(exc, aiohttp.ConnectionTimeoutError)
+        raise transport.failure(call, url, Phase.NOT_SENT, exc, timed_out=timed_out) from exc
+    except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+        raise transport.failure(call, url, Phase.SENT, exc, timed_out=True) from exc
+    except _REFUSED as exc:
+        raise transport.failure(call, url, Phase.REFUSED, exc) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise transport.failure(call, url, Phase.SENT, exc) from exc
+    status = response.status
+    answer = httpx.Headers(response.raw_headers)
+    if status >= 400 and status not in call.ok_statuses:
+        try:
+            content = await response.read()
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            content = b""
+        finally:
+            response.release()
+        plain = dict(answer)
+        error = transport.status_error(call, url, status, content, plain)
+        raise Retryable(
+            error, None, retryable=transport.should_retry_status(call, status, plain), headers=plain
+        )
+    try:
+        transport.check_stream_type(call, url, status, answer)
+    except Retryable:
+        response.close()
+        raise
+    return response, answer
+
+
+async def read_answer(
+    transport: TransportBase, call: Call, url: str, response: aiohttp.ClientResponse
+) -> bytes:
+    """The whole (decompressed) body."""
+    try:
+        return await response.read()
+    except aiohttp.ClientPayloadError as exc:
+        if undecodable(exc):
+            raise Retryable(transport.undecodable(call, url, exc), exc, retryable=False) from exc
+        raise transport.failure(call, url, Phase.ANSWERING, exc) from exc
+    except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+        raise transport.failure(call, url, Phase.ANSWERING, exc, timed_out=True) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise transport.failure(call, url, Phase.ANSWERING, exc) from exc
+
+
+def undecodable(exc: BaseException) -> bool:
+    """Whether a payload error is a body that cannot be decompressed (not a broken connection)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, ContentEncodingError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+class AiohttpBody:
+    """A stream's body on aiohttp: its chunks, how its failures read, how it is released."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        return _Chunks(self.response.content)
+
+    def classify(self, exc: BaseException) -> str | None:
+        if isinstance(exc, aiohttp.ClientPayloadError):
+            return "undecodable" if undecodable(exc) else "broken"
+        if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
+            return "timeout"
+        if isinstance(exc, (aiohttp.ClientError, OSError)):
+            return "broken"
+        return None
+
+    async def aclose(self) -> None:
+        self.response.release()  # back to the pool if the body ended, else closed
+
+    def close_later(self) -> Callable[[], Awaitable[None]]:
+        return self.aclose
+
+
+class _Chunks:
+    """A body's bytes as httpx yields them: one piece per HTTP chunk (so the items before a
+    malformed one are delivered first), and the bytes that came before a failure before it
+    (aiohttp's reads raise a failure at once, dropping what is buffered)."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: StreamReader) -> None:
+        self._stream = stream
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        stream = self._stream
+        if stream._buffer and stream.exception() is not None:
+            return stream._read_nowait(-1)
+        data, end_of_chunk = await stream.readchunk()
+        if not data and not end_of_chunk:
+            raise StopAsyncIteration
+        return data
+
+
+async def _aiter(chunks: Iterable[bytes]) -> AsyncIterator[bytes]:
+    # Large uploads are read from disk chunk by chunk; the reads are short and bounded.
+    for chunk in chunks:
+        yield chunk

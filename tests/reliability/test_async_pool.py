@@ -1,0 +1,79 @@
+"""The async client's default pool (aiohttp) and its httpx fallback: who sends, two event loops, unclosed."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+
+import httpx
+import pytest
+
+from openai_compatible_client import AsyncOpenAICompatibleClient
+from tests.reliability.conftest import assert_no_leaks, snapshot
+from tests.support.hostile import Conn, HostileServer, chat_json, response
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+ANSWER = json.dumps(chat_json("hello")).encode()
+
+
+def _answer_all(conn: Conn) -> None:
+    while conn.read_request() is not None:
+        conn.send(response(200, ANSWER))
+
+
+async def _chat(client: AsyncOpenAICompatibleClient) -> str:
+    reply = await client.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]
+    return str(reply.choices[0].message.content)
+
+
+def test_default_pool_is_aiohttp_and_a_users_httpx_client_is_honoured() -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    async def go(url: str) -> None:
+        async with AsyncOpenAICompatibleClient(base_url=url, platform="vllm", api_key="k") as default:
+            assert await _chat(default) == "hello"
+            transport = default._context.transport
+            assert transport._sessions is not None and transport._httpx is None
+        async with httpx.AsyncClient(event_hooks={"request": [hook]}) as users:
+            mine = AsyncOpenAICompatibleClient(base_url=url, platform="vllm", api_key="k", http_client=users)
+            assert await _chat(mine) == "hello"
+            assert mine._context.transport._sessions is None
+
+    with HostileServer(_answer_all) as server:
+        asyncio.run(go(server.url))
+    assert seen == ["/v1/chat/completions"], "the user's httpx client sent the second client's call"
+
+
+def test_one_client_from_two_event_loops_then_closed_leaves_no_socket() -> None:
+    with HostileServer(_answer_all) as server:
+        before = snapshot()
+        client = AsyncOpenAICompatibleClient(base_url=server.url, platform="vllm", api_key="k")
+        assert asyncio.run(_chat(client)) == "hello"
+
+        async def second() -> str:
+            try:
+                return await _chat(client)
+            finally:
+                await client.close()
+
+        assert asyncio.run(second()) == "hello", "a new loop gets a new session"
+        assert_no_leaks(before)
+
+
+def test_a_dropped_unclosed_client_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    async def go(url: str) -> None:
+        client = AsyncOpenAICompatibleClient(base_url=url, platform="vllm", api_key="k")
+        assert await _chat(client) == "hello"
+        del client
+        gc.collect()
+        await asyncio.sleep(0.05)
+
+    with caplog.at_level(logging.ERROR), HostileServer(_answer_all) as server:
+        asyncio.run(go(server.url))
+        gc.collect()
+    assert not [r for r in caplog.records if "Unclosed" in r.getMessage()], caplog.text

@@ -154,7 +154,8 @@ class ClientConfig(_Frozen):
     verify_tls: bool | str = True
     """TLS certificate verification: on by default; ``False`` turns it off; a path sets a CA bundle."""
     pool_maxsize: int = Field(default=10, ge=1, le=1024)
-    """Connections kept per host."""
+    """Connections kept per host (the async client's own aiohttp pool keeps every connection it
+    opened, up to ``max(pool_maxsize, 100)``, each for 5 s idle)."""
     max_image_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     """Largest decoded image accepted in a message."""
     vllm: VLLMOptions = Field(default_factory=VLLMOptions)

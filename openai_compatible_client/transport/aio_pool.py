@@ -249,7 +249,7 @@ async def open_answer(
             data = body if body is None or isinstance(body, bytes) else _aiter(body)
         if params := transport.params(call):
             target = URL(str(httpx.URL(url, params=dict(params))), encoded=True)
-        response = await session._request(
+        response = await session.request(
             call.method,
             target,
             data=data,

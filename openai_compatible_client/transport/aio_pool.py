@@ -12,13 +12,13 @@ and every aiohttp failure mapped to the :class:`Phase` httpx's equivalent has.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import functools
+import socket
 import ssl
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from typing import Any, Protocol, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from typing import Any, NamedTuple, Protocol, cast
 
 import aiohttp
 import httpx
@@ -102,11 +102,10 @@ class _Connector(aiohttp.TCPConnector):
     """A TCP connector whose connections use :class:`_Handler`, and which starts the sending
     attempt's deadline when it hands over a connection (pooled or new): the request goes next."""
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self._factory = cast(
-            "functools.partial[ResponseHandler]", functools.partial(_Handler, loop=self._loop)
-        )
+    def __init__(self, loop: asyncio.AbstractEventLoop, **options: Any) -> None:
+        super().__init__(loop=loop, **options)
+        # aiohttp takes no protocol class; the connector's factory is the one place to give it.
+        self._factory = cast("functools.partial[ResponseHandler]", functools.partial(_Handler, loop=loop))
 
     async def connect(
         self, req: ClientRequest, traces: list[Trace], timeout: aiohttp.ClientTimeout
@@ -118,12 +117,29 @@ class _Connector(aiohttp.TCPConnector):
         return conn
 
 
+class _Pool(NamedTuple):
+    """One event loop's session, and the sockets its connector opened (made by
+    :func:`_new_socket`, so that they can be closed after their loop is gone)."""
+
+    session: aiohttp.ClientSession
+    sockets: weakref.WeakSet[socket.socket]
+
+
+def _new_socket(sockets: weakref.WeakSet[socket.socket], addr_info: tuple[Any, ...]) -> socket.socket:
+    """aiohttp's default socket (aiohappyeyeballs' ``socket_factory``), remembered."""
+    family, type_, proto = addr_info[:3]
+    sock = socket.socket(family=family, type=type_, proto=proto)
+    sockets.add(sock)
+    return sock
+
+
 class Sessions:
     """One ``aiohttp.ClientSession`` per event loop the client is used from.
 
     Made on first use (a client is often built before its loop runs). A session whose loop has
-    closed (``asyncio.run`` twice) is dropped, its connections closed, when another loop comes.
-    Sessions of a client dropped unclosed are closed quietly (aiohttp would log an error).
+    closed (``asyncio.run`` twice) is dropped, its sockets closed, when another loop comes.
+    Sessions of a client dropped unclosed are closed quietly (aiohttp would log an error): on
+    their loop if it is still open, else at once.
     """
 
     def __init__(self, settings: TransportSettings, tls: ssl.SSLContext | bool) -> None:
@@ -133,7 +149,7 @@ class Sessions:
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._open: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = {}
+        self._open: dict[asyncio.AbstractEventLoop, _Pool] = {}
         weakref.finalize(self, _abandon_all, self._open)
 
     def session(self, loop: asyncio.AbstractEventLoop) -> aiohttp.ClientSession:
@@ -141,20 +157,23 @@ class Sessions:
         if loop is self._loop and session is not None:
             return session
         for old_loop in [old for old in self._open if old.is_closed()]:
-            _abandon(self._open.pop(old_loop))
-        session = self._open.get(loop)
-        if session is None:
-            session = self._open[loop] = self._new_session()
-        self._session, self._loop = session, loop
-        return session
+            _abandon(old_loop, self._open.pop(old_loop))
+        pool = self._open.get(loop)
+        if pool is None:
+            pool = self._open[loop] = self._new_pool(loop)
+        self._session, self._loop = pool.session, loop
+        return pool.session
 
-    def _new_session(self) -> aiohttp.ClientSession:
+    def _new_pool(self, loop: asyncio.AbstractEventLoop) -> _Pool:
+        sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         session = aiohttp.ClientSession(
             connector=_Connector(
+                loop,
                 limit=self._limit,
                 keepalive_timeout=KEEPALIVE_SECONDS,
                 ssl=self._ssl,
                 resolver=aiohttp.ThreadedResolver(),  # getaddrinfo in the loop's executor, as httpx
+                socket_factory=functools.partial(_new_socket, sockets),
             ),
             trust_env=False,
             # httpx sends no Content-Type of its own for a raw body; neither does this session.
@@ -165,7 +184,7 @@ class Sessions:
         # Resending is the retry policy's decision alone (aiohttp itself resends a GET once when
         # a pooled connection turns out dead; its own test client turns this off the same way).
         session._retry_connection = False
-        return session
+        return _Pool(session, sockets)
 
     def timeout(self, read: float) -> aiohttp.ClientTimeout:
         """httpx's timeouts: connect, pool wait plus connect, and each read."""
@@ -182,51 +201,56 @@ class Sessions:
         return timeout
 
     async def aclose(self) -> None:
-        """Close the running loop's session; the connections of other loops' sessions too."""
+        """Close the running loop's session; other loops' sessions on their loops (or at once)."""
         self._session = self._loop = None
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        session = self._open.pop(running, None) if running is not None else None
+        pool = self._open.pop(running, None) if running is not None else None
         _abandon_all(self._open)
-        if session is not None:
-            await session.close()
+        if pool is not None:
+            await pool.session.close()
 
 
-def _abandon_all(sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession]) -> None:
-    for loop, session in list(sessions.items()):
-        if loop.is_closed() or not loop.is_running():
-            _abandon(session)
-        else:  # running in another thread: close there
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(_abandon, session)
-    sessions.clear()
+def _abandon_all(pools: dict[asyncio.AbstractEventLoop, _Pool]) -> None:
+    for loop, pool in list(pools.items()):
+        _abandon(loop, pool)
+    pools.clear()
 
 
-def _abandon(session: aiohttp.ClientSession) -> None:
-    """Close a session's connections without awaiting (its loop may be closed by now)."""
-    connector = session.connector
-    if connector is None or connector.closed:
+def _abandon(loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
+    """Close a session that is not the running loop's, without awaiting it.
+
+    On a loop running in another thread, ``session.close()`` runs there. On a loop that is not
+    running, it runs here at once: it closes the connections and marks the session closed (so
+    that aiohttp does not report it unclosed when it is collected), leaving the wait for the
+    transports to finish closing to that loop, should it run again. A closed loop can close no
+    transport any more: the sockets under them are closed here first.
+    """
+    session = pool.session
+    if session.closed:
         return
-    if connector._loop.is_closed():
-        # A closed loop cannot close its transports any more: close their sockets.
-        for protocols in list(connector._conns.values()):
-            for protocol, _ in protocols:
-                _close_socket(protocol)
-        for protocol in list(connector._acquired):
-            _close_socket(protocol)
-    with contextlib.suppress(Exception):
-        connector._close()
+    if loop.is_running():
+        closing = session.close()
+        try:
+            asyncio.run_coroutine_threadsafe(closing, loop)
+            return
+        except RuntimeError:  # the loop closed meanwhile
+            closing.close()
+    if loop.is_closed():
+        for sock in list(pool.sockets):
+            sock.close()
+    _run_at_once(session.close())
 
 
-def _close_socket(protocol: ResponseHandler) -> None:
-    transport = protocol.transport
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    raw = getattr(sock, "_sock", sock)  # asyncio hands out a wrapper without close()
-    if raw is not None:
-        with contextlib.suppress(OSError):
-            raw.close()
+def _run_at_once(closing: Coroutine[Any, Any, None]) -> None:
+    """Run a session's close() up to its first wait (none on a closed loop)."""
+    try:
+        closing.send(None)
+    except Exception:  # StopIteration: it ended; an error: nothing is left to do about it here
+        return
+    closing.close()  # the rest waits for the transports, on their loop
 
 
 async def open_answer(

@@ -77,3 +77,34 @@ def test_a_dropped_unclosed_client_logs_no_error(caplog: pytest.LogCaptureFixtur
         asyncio.run(go(server.url))
         gc.collect()
     assert not [r for r in caplog.records if "Unclosed" in r.getMessage()], caplog.text
+
+
+def test_a_client_dropped_after_its_loop_closed_logs_nothing_and_leaves_no_socket(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Its loop cannot close the connections any more: the client closes the sockets under them."""
+    with caplog.at_level(logging.ERROR), HostileServer(_answer_all) as server:
+        before = snapshot()
+        client = AsyncOpenAICompatibleClient(base_url=server.url, platform="vllm", api_key="k")
+        assert asyncio.run(_chat(client)) == "hello"
+        del client
+        gc.collect()
+        assert_no_leaks(before)
+    assert not [r for r in caplog.records if r.name in ("asyncio", "aiohttp.client")], caplog.text
+
+
+def test_a_client_dropped_while_its_loop_idles_is_closed_there(caplog: pytest.LogCaptureFixture) -> None:
+    """A loop driven by run_until_complete, idle when the client goes: closed then, quietly."""
+    with caplog.at_level(logging.ERROR), HostileServer(_answer_all) as server:
+        before = snapshot()
+        loop = asyncio.new_event_loop()
+        try:
+            client = AsyncOpenAICompatibleClient(base_url=server.url, platform="vllm", api_key="k")
+            assert loop.run_until_complete(_chat(client)) == "hello"
+            del client
+            gc.collect()
+            loop.run_until_complete(asyncio.sleep(0.05))
+        finally:
+            loop.close()
+        assert_no_leaks(before)
+    assert not [r for r in caplog.records if r.name in ("asyncio", "aiohttp.client")], caplog.text

@@ -245,12 +245,15 @@ def _abandon(loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
 
 
 def _run_at_once(closing: Coroutine[Any, Any, None]) -> None:
-    """Run a session's close() up to its first wait (none on a closed loop)."""
+    """Run a session's close() here, up to the first future it waits for (none on a closed loop;
+    a bare ``yield``, aiohttp's way of letting the loop run once, is passed)."""
     try:
-        closing.send(None)
+        for _ in range(8):
+            if closing.send(None) is not None:
+                break  # a future of its loop: the rest waits for the transports, there
     except Exception:  # StopIteration: it ended; an error: nothing is left to do about it here
         return
-    closing.close()  # the rest waits for the transports, on their loop
+    closing.close()
 
 
 async def open_answer(

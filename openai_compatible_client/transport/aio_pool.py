@@ -74,6 +74,9 @@ class _Handler(ResponseHandler):
     As h11 does, that parser reads a body of the declared ``Content-Length`` and leaves what
     follows unread; aiohttp's C parser goes on to parse the extra bytes as the next answer and
     fails the whole answer with them (a server that sends more than it declares).
+
+    aiohttp takes no parser either: the protocol's private ``_parser``, ``_tail`` (bytes that came
+    before it) and ``_drain_tail()`` are used, pinned by a unit test.
     """
 
     def set_response_params(self, **params: Any) -> None:
@@ -104,7 +107,7 @@ class _Connector(aiohttp.TCPConnector):
 
     def __init__(self, loop: asyncio.AbstractEventLoop, **options: Any) -> None:
         super().__init__(loop=loop, **options)
-        # aiohttp takes no protocol class; the connector's factory is the one place to give it.
+        # aiohttp takes no protocol class; its private factory is the one place (pinned by a test).
         self._factory = cast("functools.partial[ResponseHandler]", functools.partial(_Handler, loop=loop))
 
     async def connect(
@@ -183,6 +186,7 @@ class Sessions:
         )
         # Resending is the retry policy's decision alone (aiohttp itself resends a GET once when
         # a pooled connection turns out dead; its own test client turns this off the same way).
+        # aiohttp has no public switch for it: the private name is pinned by a unit test.
         session._retry_connection = False
         return _Pool(session, sockets)
 
@@ -385,8 +389,12 @@ class _Chunks:
 
     async def __anext__(self) -> bytes:
         stream = self._stream
-        if stream._buffer and stream.exception() is not None:
-            return stream._read_nowait(-1)
+        if stream.exception() is not None:
+            # Every public read raises the failure first; the buffered bytes come before it
+            # (a private read, pinned by a unit test).
+            buffered = stream._read_nowait(-1)
+            if buffered:
+                return buffered
         data, end_of_chunk = await stream.readchunk()
         if not data and not end_of_chunk:
             raise StopAsyncIteration

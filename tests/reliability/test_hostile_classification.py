@@ -22,6 +22,7 @@ PULL = Call(
     idempotent=False,
 )
 SHOW = Call("ollama", "POST /api/show", "POST", "/api/show", json={"model": "m"})
+TAGS = Call("ollama", "GET /api/tags", "GET", "/api/tags")
 OK = json.dumps({"status": "success"}).encode()
 
 
@@ -103,6 +104,23 @@ def test_stale_pooled_connection_does_not_resend_a_non_idempotent_call(mode: str
     assert results[0] == {"status": "success"}
     assert isinstance(results[1], E.APIConnectionError), repr(results[1])
     assert paths == ["/api/show", "/api/pull"], "the pull reached the server once and was not resent"
+
+
+@pytest.mark.parametrize("retries", [0, 1])
+def test_stale_pooled_connection_an_async_get_reaches_the_server_once_per_attempt(retries: int) -> None:
+    """aiohttp by itself resends a GET (an idempotent method) once when a pooled connection turns
+    out dead; the client turns that off, so that only its retry policy resends. With no retries
+    the lost GET fails, received once; with one retry it is received twice and answered."""
+    with _stale_server() as server:
+        settings = _settings(server.url, retry=RetryPolicy(max_retries=retries))
+        results = _send("async", settings, [TAGS, TAGS])
+        paths = server.paths()
+    assert results[0] == {"status": "success"}
+    if retries:
+        assert results[1] == {"status": "success"}
+    else:
+        assert isinstance(results[1], E.APIConnectionError), f"resent behind the retry policy: {results[1]!r}"
+    assert paths == ["/api/tags"] * (2 + retries), "one request per attempt, none resent by aiohttp"
 
 
 def test_a_starved_event_loop_retries_a_connect_that_sent_nothing() -> None:

@@ -143,13 +143,61 @@ def test_content_length_longer_than_the_body(mode: str) -> None:
     assert theirs.error is not None
 
 
+_EXCESS = {
+    "junk": b"trailing junk",
+    "junk lines": b"trailing\r\njunk\r\n\r\n",
+    "a second answer": response(200, b'{"error": "not yours"}'),
+}
+
+
+@pytest.mark.parametrize("excess", sorted(_EXCESS))
 @pytest.mark.parametrize("mode", ["sync", "async"])
-def test_content_length_shorter_than_the_body(mode: str) -> None:
-    with _raw(response(200, ANSWER + b"trailing junk", {"Content-Length": str(len(ANSWER))})) as server:
+def test_content_length_shorter_than_the_body(mode: str, excess: str) -> None:
+    payload = response(200, ANSWER + _EXCESS[excess], {"Content-Length": str(len(ANSWER))})
+    with _raw(payload) as server:
         mine = ours(mode, server.url)
         theirs = sdk(mode, server.url)
     assert mine.error is None and mine.text == "hello", "the declared length is what is read"
     assert theirs.text == "hello"
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_bytes_after_the_last_chunk_of_a_stream(mode: str) -> None:
+    body = chunked([sse(chat_chunk("hel"), chat_chunk("lo", "stop"))]) + b"junk\r\n\r\n"
+    with _raw(response(200, body, STREAM)) as server:
+        mine = ours(mode, server.url, stream=True)
+        theirs = sdk(mode, server.url, stream=True)
+    assert mine.error is None and mine.text == "hello", repr(mine.error)
+    assert theirs.text == "hello"
+
+
+def test_a_connection_that_sent_more_than_its_answer_is_not_reused() -> None:
+    """What follows the declared length is dropped with the connection: the next call gets a new one
+    (the first one's server closes on the next request, as a stream out of step would fail it)."""
+    excess = response(200, ANSWER + b"trailing\r\njunk\r\n\r\n", {"Content-Length": str(len(ANSWER))})
+    connections = {"count": 0}
+
+    def script(conn: Conn) -> None:
+        connections["count"] += 1
+        if connections["count"] == 1:
+            if conn.read_request() is not None:
+                conn.send(excess)
+                conn.read_request()  # a reuse: closed unanswered
+            return
+        while conn.read_request() is not None:
+            conn.send(response(200, ANSWER))
+
+    async def go(url: str) -> list[str]:
+        async with AsyncOpenAICompatibleClient(base_url=url, platform="vllm", max_retries=0) as client:
+            texts = []
+            for _ in range(2):
+                reply = await client.chat.completions.create(model="m", messages=MESSAGES)  # type: ignore[arg-type]
+                texts.append(str(reply.choices[0].message.content))
+            return texts
+
+    with HostileServer(script) as server:
+        assert asyncio.run(go(server.url)) == ["hello", "hello"]
+        assert connections["count"] == 2
 
 
 @pytest.mark.parametrize(

@@ -215,7 +215,7 @@ class Sessions:
     Made on first use (a client is often built before its loop runs). A session whose loop has
     closed (``asyncio.run`` twice) is dropped, its sockets closed, when another loop comes.
     Sessions of a client dropped unclosed are closed quietly (aiohttp would log an error): on
-    their loop if it is still open, else at once.
+    their loop if it is running, else here at once.
     """
 
     def __init__(self, settings: TransportSettings, tls: ssl.SSLContext | bool) -> None:
@@ -299,8 +299,9 @@ def _abandon_all(pools: dict[asyncio.AbstractEventLoop, _Pool]) -> None:
 def _abandon(loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
     """Close a session that is not the running loop's, without awaiting it.
 
-    On a loop running in another thread, ``session.close()`` runs there. On a loop that is not
-    running, it runs here at once: it closes the connections and marks the session closed (so
+    On a running loop (another thread's, or this thread's when a client dropped unclosed is
+    collected), ``session.close()`` is scheduled there. On a loop that is not running, it runs
+    here at once: it closes the connections and marks the session closed (so
     that aiohttp does not report it unclosed when it is collected), leaving the wait for the
     transports to finish closing to that loop, should it run again. A closed loop can close no
     transport any more: the sockets under them are closed here first.

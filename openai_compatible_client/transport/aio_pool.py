@@ -159,11 +159,29 @@ class _Parser:
 
 
 class _Handler(ResponseHandler):
-    """aiohttp's protocol, reading answers with :class:`_Parser`.
+    """aiohttp's protocol, reading answers with :class:`_Parser`, and whose connection's close is
+    waited for only on a running loop.
 
     aiohttp takes no parser: the protocol's private ``_parser``, ``_tail`` (bytes that came
     before it) and ``_drain_tail()`` are used, pinned by a unit test.
     """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        self._home = loop
+
+    @property
+    def closed(self) -> asyncio.Future[None] | None:
+        """What the connector's close waits for: nothing on a loop that is not running.
+
+        A session closed there (one a client dropped unclosed leaves on an idle loop, see
+        :func:`_abandon`) would otherwise leave a task waiting on that loop for the connections'
+        ends; if the loop is closed without running again, asyncio logs it destroyed pending.
+        The connector reads this property alone to know what to wait for (pinned by a unit test).
+        """
+        if not self._home.is_running():
+            return None
+        return super().closed
 
     def set_response_params(self, **params: Any) -> None:
         tail, self._tail = self._tail, b""
@@ -301,10 +319,10 @@ def _abandon(loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
 
     On a running loop (another thread's, or this thread's when a client dropped unclosed is
     collected), ``session.close()`` is scheduled there. On a loop that is not running, it runs
-    here at once: it closes the connections and marks the session closed (so
-    that aiohttp does not report it unclosed when it is collected), leaving the wait for the
-    transports to finish closing to that loop, should it run again. A closed loop can close no
-    transport any more: the sockets under them are closed here first.
+    here to its end at once: it closes the connections and marks the session closed (so that
+    aiohttp does not report it unclosed when it is collected), and waits for nothing (see
+    :attr:`_Handler.closed`): an idle loop ends the transports' closes should it run again. A
+    closed loop can close no transport any more: the sockets under them are closed here first.
     """
     session = pool.session
     if session.closed:
@@ -323,8 +341,8 @@ def _abandon(loop: asyncio.AbstractEventLoop, pool: _Pool) -> None:
 
 
 def _run_at_once(closing: Coroutine[Any, Any, None]) -> None:
-    """Run a session's close() here, up to the first future it waits for (none on a closed loop;
-    a bare ``yield``, aiohttp's way of letting the loop run once, is passed)."""
+    """Run a session's close() here, up to the first future it waits for (none on a loop that is
+    not running; a bare ``yield``, aiohttp's way of letting the loop run once, is passed)."""
     try:
         for _ in range(8):
             if closing.send(None) is not None:

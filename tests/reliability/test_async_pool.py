@@ -6,6 +6,8 @@ import asyncio
 import gc
 import json
 import logging
+import sys
+import warnings
 
 import httpx
 import pytest
@@ -108,3 +110,37 @@ def test_a_client_dropped_while_its_loop_idles_is_closed_there(caplog: pytest.Lo
             loop.close()
         assert_no_leaks(before)
     assert not [r for r in caplog.records if r.name in ("asyncio", "aiohttp.client")], caplog.text
+
+
+def test_a_client_dropped_while_its_loop_idles_which_then_closes_unrun_logs_nothing(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loop that never runs again can wait for nothing: dropping the client leaves no task on it
+    (asyncio logs "Task was destroyed but it is pending!" for one when the loop goes)."""
+    unraisable: list[sys.UnraisableHookArgs] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with caplog.at_level(logging.WARNING), HostileServer(_answer_all) as server:
+        before = snapshot()
+        loop = asyncio.new_event_loop()
+        client = AsyncOpenAICompatibleClient(base_url=server.url, platform="vllm", api_key="k")
+        try:
+            assert loop.run_until_complete(_chat(client)) == "hello"
+        except BaseException:
+            loop.close()
+            raise
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del client
+            gc.collect()
+            loop.close()
+            gc.collect()
+        assert_no_leaks(before)
+    assert not caplog.records, caplog.text
+    assert not unraisable, [(u.exc_value, u.object) for u in unraisable]
+    # Only asyncio's own note that the loop closed before its transports finished closing (hidden
+    # by Python's default warning filters; the socket is closed by then).
+    assert not [
+        w
+        for w in caught
+        if not (issubclass(w.category, ResourceWarning) and "unclosed transport" in str(w.message))
+    ], [str(w.message) for w in caught]

@@ -159,3 +159,20 @@ def test_client_session_close_on_a_closed_loop_ends_without_waiting() -> None:
         "ClientSession.close() on a closed loop now waits for something: _abandon can no longer mark "
         "the session of a closed loop closed, and aiohttp logs it unclosed when it is collected"
     )
+
+
+def test_a_connectors_close_waits_only_for_its_protocols_closed(loop: asyncio.AbstractEventLoop) -> None:
+    """Not a private name, but a behaviour _Handler.closed relies on: it keeps a session closed on
+    a loop that is not running from leaving a task on that loop."""
+    what_breaks = (
+        "aiohttp's connector close no longer learns from each protocol's `closed` alone what to wait "
+        "for: _Handler.closed can no longer keep a client dropped unclosed while its loop idles from "
+        "leaving a task there, and asyncio logs 'Task was destroyed but it is pending!' when that loop "
+        "closes without running again (test_a_client_dropped_while_its_loop_idles_which_then_closes_"
+        "unrun_logs_nothing in tests/reliability/test_async_pool.py)"
+    )
+    source = inspect.getsource(aiohttp.BaseConnector._close)
+    assert re.findall(r"waiters\.append\((\w+)\)", source) == ["closed", "closed"], what_breaks
+    assert source.count("closed := proto.closed") == 2, what_breaks
+    assert isinstance(inspect.getattr_static(ResponseHandler, "closed"), property), what_breaks
+    assert aio_pool._Handler(loop).closed is None, what_breaks  # loop not running

@@ -162,8 +162,8 @@ class _Handler(ResponseHandler):
     """aiohttp's protocol, reading answers with :class:`_Parser`, and whose connection's close is
     waited for only on a running loop.
 
-    aiohttp takes no parser: the protocol's private ``_parser``, ``_tail`` (bytes that came
-    before it) and ``_drain_tail()`` are used, pinned by a unit test.
+    aiohttp takes no parser: the protocol's private ``_parser`` and ``_tail`` (bytes that came
+    before it) are used, pinned by a unit test.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -184,12 +184,13 @@ class _Handler(ResponseHandler):
         return super().closed
 
     def set_response_params(self, **params: Any) -> None:
+        # The bytes that came before the parser are for _Parser, not for the parser aiohttp puts
+        # in place (which, given none, only lets reading go on if they held it).
         tail, self._tail = self._tail, b""
         super().set_response_params(**params)  # aiohttp's C parser, which _Parser wraps
         self._parser = cast("HttpParser[Any]", _Parser(self, self._parser, params))
         if tail:
-            self._tail = tail
-            self._drain_tail()
+            self.data_received(tail)
 
 
 class _Connector(aiohttp.TCPConnector):

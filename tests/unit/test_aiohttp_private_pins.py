@@ -109,20 +109,37 @@ def test_response_handler_feeds_its_parser_and_keeps_early_bytes_in_its_tail(
     loop: asyncio.AbstractEventLoop,
 ) -> None:
     what_breaks = (
-        "aiohttp changed ResponseHandler._parser / _tail / _drain_tail(): _Handler.set_response_params "
-        "can no longer put its _Parser in place of aiohttp's, or loses the bytes that came before it"
+        "aiohttp changed ResponseHandler._parser / _tail: _Handler.set_response_params can no longer "
+        "put its _Parser in place of aiohttp's, or loses the bytes that came before it"
     )
     protocol = ResponseHandler(loop)
     protocol.data_received(b"HTTP/1.1 200 OK\r\n")  # no parser yet: kept
     assert protocol._tail == b"HTTP/1.1 200 OK\r\n", what_breaks
     recorder = _Recorder()
     protocol._parser = recorder
-    protocol._drain_tail()
-    assert recorder.fed == [b"HTTP/1.1 200 OK\r\n"] and protocol._tail == b"", what_breaks
     protocol.data_received(b"Content-Length: 0\r\n\r\n")
-    assert recorder.fed[-1] == b"Content-Length: 0\r\n\r\n", what_breaks
+    assert recorder.fed == [b"Content-Length: 0\r\n\r\n"], what_breaks
     protocol.set_response_params()
     assert protocol._parser is not recorder, what_breaks  # set_response_params puts a new parser in place
+    assert protocol._tail == b"", what_breaks  # and gives it the bytes kept
+
+
+def test_handler_reads_an_answer_that_came_before_its_parser(loop: asyncio.AbstractEventLoop) -> None:
+    """_Handler on the installed aiohttp, end to end: the early bytes reach its _Parser."""
+    handler = aio_pool._Handler(loop)
+    handler.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    handler.set_response_params()
+    assert isinstance(handler._parser, aio_pool._Parser)
+    handler.data_received(b"ok")
+
+    async def read() -> tuple[int, bytes]:
+        message, payload = await handler.read()
+        return message.code, await payload.read()
+
+    assert loop.run_until_complete(read()) == (200, b"ok"), (
+        "_Handler.set_response_params no longer hands the bytes that came before the parser to "
+        "_Parser: an answer that arrives before aiohttp sets the parser up is lost"
+    )
 
 
 def test_a_protocols_parser_is_only_fed_ended_and_paused() -> None:

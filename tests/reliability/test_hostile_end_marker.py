@@ -22,8 +22,8 @@ from tests.support.hostile import (
     sse,
 )
 
-TIMEOUT = 10.0
-PROMPT = 3.0  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
+TIMEOUT = 15.0  # below the server's 20 s hold, so a client that reads past the marker times out
+PROMPT = 8.0  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
 
 
 def _held_open(body: bytes, kind: str) -> Any:

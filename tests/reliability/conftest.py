@@ -17,6 +17,11 @@ from tests.support.faults import FaultServer
 
 API_KEY = "sk-reliability-SECRET-7f3a9c"
 
+LOADED_SLACK = 8.0
+"""Slack on every time bound of the tier, for a loaded machine (2.5 s was once exceeded by a starved
+event loop). Each test's fault outlasts its bound by far, so a bound that holds still proves that the
+client's deadline, not the server, ended the call."""
+
 RETRY_LOG: list[float] = []
 """The delays the retry policy chose, in order (the test sleeps only a little of each)."""
 

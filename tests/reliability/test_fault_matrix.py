@@ -21,7 +21,7 @@ import pytest
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
 from openai_compatible_client.transport.http import AsyncTransport, Call, Transport, TransportSettings
-from tests.reliability.conftest import API_KEY, RecordedPolicy, assert_no_leaks, snapshot
+from tests.reliability.conftest import API_KEY, LOADED_SLACK, RecordedPolicy, assert_no_leaks, snapshot
 from tests.support.faults import FaultServer, closed_port_url
 
 # 2 s, not less: a fault server starved for longer than the timeout before its first byte turns a
@@ -32,10 +32,8 @@ TIMEOUT = 2.0
 # must not turn a cut connection or a 503 into a timeout (it did once: cut-completion-ollama-sync).
 TIMED_FAULTS = frozenset({"hang", "drip", "stall"})
 UNTIMED_TIMEOUT = 10.0
-# Loaded-machine slack on every time bound (2.5 s was once exceeded by a starved event loop). The
-# faults outlast it by far (a hang or a drip of a JSON body 30 s each), so a bound that holds still
-# proves the timeout, not the server, ended the call.
-MARGIN = 8.0
+# The timed faults outlast every bound by far: a hang or a drip of a JSON body lasts 30 s.
+MARGIN = LOADED_SLACK
 # Connecting to loopback never legitimately takes long; a short connect timeout only adds
 # starvation-made connect failures (retried, correctly, even for a non-idempotent call).
 CONNECT_TIMEOUT = 5.0

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
+from tests.reliability.conftest import LOADED_SLACK
 from tests.support.hostile import (
     MESSAGES,
     Conn,
@@ -23,7 +24,7 @@ from tests.support.hostile import (
 )
 
 TIMEOUT = 15.0  # below the server's 20 s hold, so a client that reads past the marker times out
-PROMPT = 8.0  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
+PROMPT = LOADED_SLACK  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
 
 
 def _held_open(body: bytes, kind: str) -> Any:

@@ -15,8 +15,15 @@ python_bin="${OCC_PYTHON:-.venv/bin/python}"
 workers="${WORKERS:-4}"
 cores="$(nproc)"
 loops=()
-stop_loops() { ((${#loops[@]})) && kill "${loops[@]}" 2>/dev/null || true; }
-trap stop_loops EXIT INT TERM
+run_pid=""
+stop_loops() {
+    ((${#loops[@]})) && kill "${loops[@]}" 2>/dev/null || true
+    [ -z "$run_pid" ] || kill "$run_pid" 2>/dev/null || true
+}
+trap stop_loops EXIT
+# Interrupted: stop the current run and the remaining ones too (EXIT then stops the loops). Each
+# run is waited for with `wait`, which a signal interrupts (a foreground command would not be).
+trap 'exit 130' INT TERM
 for _ in $(seq "$cores"); do
     # A busy loop bounded in time: it ends on its own after 6 hours if this script is killed hard.
     timeout 21600 bash -c 'while :; do :; done' &
@@ -26,8 +33,10 @@ echo "load: ${#loops[@]} busy loops on $cores cores"
 failed=0
 for run in $(seq "$runs"); do
     start=$SECONDS
-    if "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
-        tests/reliability/test_soak.py tests/reliability "$@" >"${TMPDIR:-/tmp}/occ-reliability-run-$run.log" 2>&1; then
+    "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
+        tests/reliability/test_soak.py tests/reliability "$@" >"${TMPDIR:-/tmp}/occ-reliability-run-$run.log" 2>&1 &
+    run_pid=$!
+    if wait "$run_pid"; then
         outcome=passed
     else
         outcome=FAILED

@@ -21,18 +21,19 @@ import pytest
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
 from openai_compatible_client.transport.http import AsyncTransport, Call, Transport, TransportSettings
-from tests.reliability.conftest import API_KEY, RecordedPolicy, assert_no_leaks, snapshot
+from tests.reliability.conftest import API_KEY, LOADED_SLACK, RecordedPolicy, assert_no_leaks, snapshot
 from tests.support.faults import FaultServer, closed_port_url
 
-TIMEOUT = 0.4
+# 2 s, not less: a fault server starved for longer than the timeout before its first byte turns a
+# stall after two stream items into a timeout before any item, which is rightly retried (seen at 0.4 s).
+TIMEOUT = 2.0
 # The faults whose outcome is the timeout run with TIMEOUT; every other fault is over as soon as the
 # server has answered, so its cells get a long timeout: a fault server starved on a loaded machine
 # must not turn a cut connection or a 503 into a timeout (it did once: cut-completion-ollama-sync).
 TIMED_FAULTS = frozenset({"hang", "drip", "stall"})
 UNTIMED_TIMEOUT = 10.0
-# Loaded-machine slack on every time bound. The faults outlast it by far (a hang 30 s, a drip of
-# a JSON body 6 s), so a bound that holds still proves the timeout, not the server, ended the call.
-MARGIN = 2.5
+# The timed faults outlast every bound by far: a hang or a drip of a JSON body lasts 30 s.
+MARGIN = LOADED_SLACK
 # Connecting to loopback never legitimately takes long; a short connect timeout only adds
 # starvation-made connect failures (retried, correctly, even for a non-idempotent call).
 CONNECT_TIMEOUT = 5.0
@@ -171,6 +172,15 @@ def _cells() -> list[Any]:
 
 
 # ------------------------------------------------------------------ one call of each kind
+
+
+def settled_count(faults: FaultServer, path: str, expected: int, settle: float = 5.0) -> int:
+    """The server's request count once it reaches ``expected`` (or ``settle`` seconds pass): a starved
+    fault server can count a request after the client has already timed out on it."""
+    deadline = time.monotonic() + settle
+    while (seen := faults.count(path)) < expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return seen
 
 
 def _settings(url: str, platform: str, timeout: float = UNTIMED_TIMEOUT) -> TransportSettings:
@@ -354,7 +364,7 @@ def test_cell(
         assert platform in str(result.error) and path in str(result.error)
         assert API_KEY not in str(result.error) and API_KEY not in repr(result.error)
     if fault.plan is not None:
-        assert faults.count(path) == attempts
+        assert settled_count(faults, path, attempts) == attempts
     assert len(recorded_retries) == attempts - 1
     if fault_id == "429_retry_after":
         assert recorded_retries == [1.0], "Retry-After is honoured"

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
+from tests.reliability.conftest import LOADED_SLACK
 from tests.support.hostile import (
     MESSAGES,
     Conn,
@@ -22,8 +23,8 @@ from tests.support.hostile import (
     sse,
 )
 
-TIMEOUT = 10.0
-PROMPT = 3.0  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
+TIMEOUT = 15.0  # below the server's 20 s hold, so a client that reads past the marker times out
+PROMPT = LOADED_SLACK  # far below TIMEOUT: the stream ended at its marker, not at the read timeout
 
 
 def _held_open(body: bytes, kind: str) -> Any:

@@ -442,7 +442,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         half = len(data) // 2
         if rule.kind == "drip":
-            step = max(1, len(data) // 60)  # 60 pieces: the drip lasts 60 gaps
+            step = max(1, len(data) // 300)  # up to 300 pieces: a JSON body drips for about 30 s
             for start in range(0, len(data), step):
                 self.wfile.write(data[start : start + step])
                 self.wfile.flush()

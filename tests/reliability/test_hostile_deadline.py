@@ -70,16 +70,18 @@ def test_a_stream_delivered_byte_by_byte_is_read_whole(mode: str) -> None:
     body = chunked([sse(chat_chunk("hel"), chat_chunk("lo", "stop"))])
     payload = response(200, body, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"})
 
+    # The per-read bound is the tier's loaded-machine slack, so that a server thread starved on a
+    # loaded machine is not taken for a stall (1 s, then 1.5 s, were, for ours and for the SDK), and
+    # the bytes are spaced so that the whole stream lasts half as long again as that bound.
+    read_bound = LOADED_SLACK
+    gap = 1.5 * read_bound / len(body)
+
     def script(conn: Conn) -> None:
         if conn.read_request() is not None:
             head = len(payload) - len(body)
             conn.send(payload[:head])
-            conn.trickle(payload[head:], 0.005)
+            conn.trickle(payload[head:], gap)
 
-    # Each read waits 5 ms; the bound is far above that, so that a starved server thread on a loaded
-    # machine is not taken for a stall (a 1 s bound was, once in 28 load runs), yet the whole stream
-    # (about 2.4 s) still outlasts it.
-    read_bound = 1.5
     with HostileServer(script) as server:
         mine = ours(mode, server.url, stream=True, timeout=read_bound)
         theirs = sdk(mode, server.url, stream=True, timeout=read_bound)

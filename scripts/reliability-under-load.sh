@@ -7,22 +7,40 @@
 # tests also compete with each other; the soak test is handed out first, as it is the longest.
 # Each run's outcome and wall time go to stdout (one line each); the loops are stopped by the
 # process ids this script started, on exit and on interruption. Exits non-zero if any run failed.
+#
+# Each run is its own process group (job control is on), so an interruption reaches pytest, its
+# workers and every server they started: SIGINT first, so their teardowns run and stop their
+# servers, then SIGKILL to whatever of the group is left after GRACE seconds (default 15).
 set -euo pipefail
+# Job control: each background job gets its own process group, and SIGINT is not ignored in it
+# (a non-interactive shell without it starts background jobs with SIGINT ignored).
+set -m
 cd "$(dirname "$0")/.."
 runs="${1:-20}"
 shift || true
 python_bin="${OCC_PYTHON:-.venv/bin/python}"
 workers="${WORKERS:-4}"
+grace="${GRACE:-15}"
 cores="$(nproc)"
 loops=()
-run_pid=""
-stop_loops() {
-    ((${#loops[@]})) && kill "${loops[@]}" 2>/dev/null || true
-    [ -z "$run_pid" ] || kill "$run_pid" 2>/dev/null || true
+run_group=""
+group_alive() { kill -0 -- "-$1" 2>/dev/null; }
+stop_run() {
+    [ -n "$run_group" ] && group_alive "$run_group" || return 0
+    kill -INT -- "-$run_group" 2>/dev/null || true
+    for _ in $(seq $((grace * 10))); do
+        group_alive "$run_group" || return 0
+        sleep 0.1
+    done
+    kill -KILL -- "-$run_group" 2>/dev/null || true
 }
-trap stop_loops EXIT
-# Interrupted: stop the current run and the remaining ones too (EXIT then stops the loops). Each
-# run is waited for with `wait`, which a signal interrupts (a foreground command would not be).
+stop_all() {
+    ((${#loops[@]})) && kill "${loops[@]}" 2>/dev/null || true
+    stop_run
+}
+trap stop_all EXIT
+# Interrupted: stop the current run and the remaining ones too (EXIT then stops the loops and the
+# run). Each run is waited for with `wait`, which a signal interrupts (a foreground command would not be).
 trap 'exit 130' INT TERM
 for _ in $(seq "$cores"); do
     # A busy loop bounded in time: it ends on its own after 6 hours if this script is killed hard.
@@ -33,10 +51,10 @@ echo "load: ${#loops[@]} busy loops on $cores cores"
 failed=0
 for run in $(seq "$runs"); do
     start=$SECONDS
-    "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
+    OCC_UNDER_LOAD_SCRIPT=1 "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
         tests/reliability/test_soak.py tests/reliability "$@" >"${TMPDIR:-/tmp}/occ-reliability-run-$run.log" 2>&1 &
-    run_pid=$!
-    if wait "$run_pid"; then
+    run_group=$!
+    if wait "$run_group"; then
         outcome=passed
     else
         outcome=FAILED

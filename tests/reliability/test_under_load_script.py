@@ -22,7 +22,7 @@ SCRIPT = ROOT / "scripts" / "reliability-under-load.sh"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.timeout(240),
+    pytest.mark.timeout(360),
     pytest.mark.skipif(
         os.environ.get("OCC_UNDER_LOAD_SCRIPT") == "1", reason="the script's own runs do not start the script"
     ),
@@ -66,6 +66,9 @@ def test_an_interrupted_run_leaves_no_pytest_worker_or_server(tmp_path: Path) ->
         "TMPDIR": str(tmp_path),
         "WORKERS": "1",
         "PYTHONPATH": str(ROOT),
+        # SIGINT-first must finish by itself: its teardowns take about 7 s on a loaded 2-core machine
+        # and once took more than the default 15 s under CI load.
+        "GRACE": "90",
     }
     out = (tmp_path / "stdout").open("wb")
     script = subprocess.Popen(
@@ -77,7 +80,7 @@ def test_an_interrupted_run_leaves_no_pytest_worker_or_server(tmp_path: Path) ->
     )
     seen: dict[int, tuple[int, int, str]] = {}
     try:
-        deadline = time.monotonic() + 150
+        deadline = time.monotonic() + 150  # a loaded machine took 50 s to start the nested run
         while time.monotonic() < deadline and script.poll() is None:
             seen.update(_descendants(script.pid, _process_table()))
             if any("openai_compatible_client.server" in row[2] for row in seen.values()):
@@ -89,7 +92,7 @@ def test_an_interrupted_run_leaves_no_pytest_worker_or_server(tmp_path: Path) ->
         assert run_groups and script.pid not in run_groups, "each run is its own process group"
 
         script.send_signal(signal.SIGTERM)
-        assert script.wait(timeout=60) == 130
+        assert script.wait(timeout=150) == 130
 
         left = {pid: row for pid, row in _process_table().items() if pid in seen or row[1] in run_groups}
         assert left == {}, f"left running after the interrupt: {left}"

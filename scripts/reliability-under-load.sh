@@ -12,8 +12,8 @@
 # workers and every server they started: SIGINT first, so their teardowns run and stop their
 # servers, then SIGKILL to whatever of the group is left after GRACE seconds (default 15).
 set -euo pipefail
-# Job control: each background job gets its own process group, and SIGINT is not ignored in it
-# (a non-interactive shell without it starts background jobs with SIGINT ignored).
+# Job control: each background job gets its own process group, and the shell does not set SIGINT
+# to ignored in it (a non-interactive shell without job control does).
 set -m
 cd "$(dirname "$0")/.."
 runs="${1:-20}"
@@ -24,6 +24,7 @@ grace="${GRACE:-15}"
 cores="$(nproc)"
 loops=()
 run_group=""
+restore_sigint='import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])'
 group_alive() { kill -0 -- "-$1" 2>/dev/null; }
 stop_run() {
     [ -n "$run_group" ] && group_alive "$run_group" || return 0
@@ -51,7 +52,9 @@ echo "load: ${#loops[@]} busy loops on $cores cores"
 failed=0
 for run in $(seq "$runs"); do
     start=$SECONDS
-    OCC_UNDER_LOAD_SCRIPT=1 "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
+    # SIGINT may be ignored on entry (nohup, a CI runner's background job), which bash cannot undo
+    # and pytest would inherit: Python resets it to the default, then becomes the pytest run.
+    OCC_UNDER_LOAD_SCRIPT=1 "$python_bin" -c "$restore_sigint" "$python_bin" -m pytest -q -p no:cacheprovider -n "$workers" \
         tests/reliability/test_soak.py tests/reliability "$@" >"${TMPDIR:-/tmp}/occ-reliability-run-$run.log" 2>&1 &
     run_group=$!
     if wait "$run_group"; then

@@ -2,7 +2,9 @@
 
 An earlier version stopped only the pytest it started: the xdist workers died without their
 teardowns, and the reference servers they had started ran on, orphaned. The script now runs
-each pass in its own process group, sends it SIGINT (teardowns run) and then SIGKILL.
+each pass in its own process group, sends it SIGINT (teardowns run) and then SIGKILL. It also
+resets SIGINT for its runs: started with SIGINT ignored, its runs ignored the interrupt and
+finished, or were killed without their teardowns.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "reliability-under-load.sh"
+IGNORING_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+"""Runs its arguments as a command with SIGINT ignored."""
 
 pytestmark = [
     pytest.mark.slow,
@@ -71,8 +78,10 @@ def test_an_interrupted_run_leaves_no_pytest_worker_or_server(tmp_path: Path) ->
         "GRACE": "90",
     }
     out = (tmp_path / "stdout").open("wb")
+    # Started as a CI runner's background job or under nohup would start it: with SIGINT ignored,
+    # which every process it starts inherits unless the script undoes it for its runs.
     script = subprocess.Popen(
-        ["bash", str(SCRIPT), "3", "-k", "test_soak"],
+        [sys.executable, "-c", IGNORING_SIGINT, "bash", str(SCRIPT), "3", "-k", "test_soak"],
         env=env,
         stdout=out,
         stderr=subprocess.STDOUT,

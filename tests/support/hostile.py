@@ -394,12 +394,18 @@ async def _acollect(outcome: Outcome, value: Any, stream: bool) -> None:
     outcome.text = "".join(parts)
 
 
+ANSWER_TIMEOUT = 30.0
+"""The helpers' default timeout, for calls that expect a prompt answer: far above what an answer takes,
+so a server or client thread starved on a loaded machine is not a timeout (5 s once was, for the SDK).
+Tests of a deadline pass their own."""
+
+
 def ours(
     mode: str,
     url: str,
     *,
     stream: bool = False,
-    timeout: float = 5.0,
+    timeout: float = ANSWER_TIMEOUT,
     max_retries: int = 0,
     platform: str = "vllm",
     api_key: str = "sk-hostile",
@@ -439,7 +445,9 @@ def ours(
     return outcome
 
 
-def sdk(mode: str, url: str, *, stream: bool = False, timeout: float = 5.0, max_retries: int = 0) -> Outcome:
+def sdk(
+    mode: str, url: str, *, stream: bool = False, timeout: float = ANSWER_TIMEOUT, max_retries: int = 0
+) -> Outcome:
     """The same chat call through the openai SDK (the bar this library must meet)."""
     import openai
 

@@ -73,8 +73,8 @@ def test_an_interrupted_run_leaves_no_pytest_worker_or_server(tmp_path: Path) ->
         "TMPDIR": str(tmp_path),
         "WORKERS": "1",
         "PYTHONPATH": str(ROOT),
-        # SIGINT-first must finish by itself: its teardowns take about 7 s on a loaded 2-core machine
-        # and once took more than the default 15 s under CI load.
+        # The SIGINT-first stop must finish by itself (about 7 s on a loaded 2-core machine): ample
+        # grace, so a slow teardown is not cut short by the SIGKILL fallback.
         "GRACE": "90",
     }
     out = (tmp_path / "stdout").open("wb")

@@ -11,7 +11,7 @@ import pytest
 
 from openai_compatible_client import errors as E
 from openai_compatible_client.transport import AsyncTransport, Call, RetryPolicy, Transport, TransportSettings
-from tests.support.hostile import Conn, HostileServer, response
+from tests.support.hostile import ANSWER_TIMEOUT, Conn, HostileServer, response
 
 PULL = Call(
     "ollama",
@@ -27,7 +27,11 @@ OK = json.dumps({"status": "success"}).encode()
 
 
 def _settings(url: str, **options: Any) -> TransportSettings:
-    values: dict[str, Any] = {"timeout": 5.0, "connect_timeout": 5.0, "retry": RetryPolicy(max_retries=1)}
+    values: dict[str, Any] = {
+        "timeout": ANSWER_TIMEOUT,
+        "connect_timeout": ANSWER_TIMEOUT,
+        "retry": RetryPolicy(max_retries=1),
+    }
     values.update(options)
     return TransportSettings(root_url=url, platform="ollama", **values)
 

@@ -12,6 +12,7 @@ import pytest
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
 from tests.support.hostile import (
+    ANSWER_TIMEOUT,
     MESSAGES,
     Conn,
     HostileServer,
@@ -253,7 +254,12 @@ def test_connection_reuse_after_a_short_body(mode: str) -> None:
                 return
             conn.send(answer)
 
-    options: dict[str, Any] = {"base_url": "", "platform": "vllm", "timeout": 5, "max_retries": 0}
+    options: dict[str, Any] = {
+        "base_url": "",
+        "platform": "vllm",
+        "timeout": ANSWER_TIMEOUT,
+        "max_retries": 0,
+    }
     with HostileServer(script) as server:
         options["base_url"] = server.url
         if mode == "sync":

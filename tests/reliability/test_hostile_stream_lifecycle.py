@@ -14,6 +14,7 @@ import pytest
 from openai_compatible_client import AsyncOpenAICompatibleClient, OpenAICompatibleClient
 from openai_compatible_client import errors as E
 from tests.support.hostile import (
+    ANSWER_TIMEOUT,
     MESSAGES,
     Conn,
     HostileServer,
@@ -45,7 +46,9 @@ def test_a_dropped_async_stream_logs_nothing(caplog: pytest.LogCaptureFixture) -
 
     async def go(url: str) -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _loop, context: problems.append(context))
-        async with AsyncOpenAICompatibleClient(base_url=url, platform="vllm", timeout=10) as client:
+        async with AsyncOpenAICompatibleClient(
+            base_url=url, platform="vllm", timeout=ANSWER_TIMEOUT
+        ) as client:
             for _ in range(3):
                 stream = await client.chat.completions.create(model="m", messages=MESSAGES, stream=True)
                 async for _chunk in stream:
@@ -66,7 +69,9 @@ def test_a_dropped_async_stream_logs_nothing(caplog: pytest.LogCaptureFixture) -
 
 def test_cancelled_mid_stream_then_the_same_client_works() -> None:
     async def go(url: str) -> None:
-        async with AsyncOpenAICompatibleClient(base_url=url, platform="vllm", timeout=10) as client:
+        async with AsyncOpenAICompatibleClient(
+            base_url=url, platform="vllm", timeout=ANSWER_TIMEOUT
+        ) as client:
             got: list[Any] = []
 
             async def read() -> None:
@@ -84,7 +89,7 @@ def test_cancelled_mid_stream_then_the_same_client_works() -> None:
             assert answer.choices[0].message.content == "plain"
 
     with HostileServer(_endless) as server:
-        asyncio.run(asyncio.wait_for(go(server.url), 30))
+        asyncio.run(asyncio.wait_for(go(server.url), 2 * ANSWER_TIMEOUT))
         assert server.idle(10), "the cancelled stream's connection was closed"
 
 
@@ -104,7 +109,7 @@ def test_streams_broken_early_leave_no_socket_behind(mode: str) -> None:
         options: dict[str, Any] = {
             "base_url": server.url,
             "platform": "vllm",
-            "timeout": 10,
+            "timeout": ANSWER_TIMEOUT,
             "max_retries": 0,
         }
         if mode == "sync":

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from openai_compatible_client import _litellm_loader
+from openai_compatible_client._server_platforms import PLATFORMS as SERVER_PLATFORMS
 from openai_compatible_client.cli.inputs import read_text, read_texts
-from openai_compatible_client.server.app import PLATFORMS as SERVER_PLATFORMS
 
 __all__ = ["build_parser", "client_from_args", "main"]
 

@@ -41,7 +41,7 @@ import functools
 import importlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +115,7 @@ __all__ = [
     "error_from_response",
     "server_message",
     "set_hints",
+    "set_hints_loader",
 ]
 
 
@@ -147,6 +148,7 @@ def classes_loaded() -> bool:
 
 _HINTS: dict[str, Mapping[int, str]] = {}
 _START: dict[str, str] = {}
+_hints_loader: Callable[[str], object] | None = None
 
 
 def set_hints(platform: str, hints: Mapping[int, str], start: str | None) -> None:
@@ -156,6 +158,19 @@ def set_hints(platform: str, hints: Mapping[int, str], start: str | None) -> Non
         _START[platform] = start
     else:
         _START.pop(platform, None)
+
+
+def set_hints_loader(load: Callable[[str], object]) -> None:
+    """Set how to load a platform whose hints are not set yet (the registry loads platforms on first use)."""
+    global _hints_loader
+    _hints_loader = load
+
+
+def _hints(platform: str) -> tuple[Mapping[int, str], str]:
+    """A platform's fix hints per HTTP status, and how to start its server."""
+    if platform not in _HINTS and _hints_loader is not None:
+        _hints_loader(platform)
+    return _HINTS.get(platform, {}), _START.get(platform, "check that the server is running")
 
 
 _FIM_HINT = "suffix= needs a fill-in-the-middle model (an insert template); use one, or leave suffix= out"
@@ -276,7 +291,7 @@ def error_from_response(
     response = build_response(status, request=request, content=content, headers=headers)
     message = f"{platform} {endpoint} -> {status}: {text}"
     text_hint = next((fix for needle, fix in _TEXT_HINTS if needle in text), None)
-    hint = text_hint or _HINTS.get(platform, {}).get(status)
+    hint = text_hint or _hints(platform)[0].get(status)
     if hint:
         message = f"{message.rstrip('.')}. Fix: {hint}"
     from openai_compatible_client.errors._classes import (
@@ -338,7 +353,7 @@ def connection_error(
             f"({reason}). Fix: check the server's log (a restart or crash?) and any proxy between"
         )
     else:
-        start = _START.get(platform, "check that the server is running")
+        start = _hints(platform)[1]
         message = (
             f"{platform} {endpoint}: cannot connect to {url} ({reason}). Fix: {start}, or check base_url"
         )

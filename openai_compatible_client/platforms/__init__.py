@@ -5,8 +5,9 @@ providers (also the Router prefixes), the inference rules (body building on top 
 transformation, answer mapping), the unsupported-parameter table, the probe for
 ``platform="auto"``, the error hints and the platform-only resources. Each built-in platform
 is a package (``vllm/``, ``ollama/``, ``openai/``) whose ``platform`` module defines ``PLATFORM``; adding
-a platform is one such package and one registry line below. At run time, another kind of
-server is one call::
+a platform is one such package and one registry line below. That package is imported the first
+time its platform is asked for (its name is known before), so using one platform does not import
+the others. At run time, another kind of server is one call::
 
     register_platform(Platform(name="sglang", chat_provider="openai_like",
         completion_provider="openai_like", embedding_provider="openai_like",
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from openai_compatible_client.platforms.entry import Platform, Probe, ResourceTable
 from openai_compatible_client.platforms.registry import (
+    declare_builtin,
     get_platform,
     platform_names,
     platforms,
@@ -40,13 +42,8 @@ __all__ = [
     "unregister_platform",
 ]
 
-# The registry lines: one per built-in platform.
-from openai_compatible_client.platforms.llamacpp.platform import PLATFORM as _LLAMACPP
-from openai_compatible_client.platforms.ollama.platform import PLATFORM as _OLLAMA
-from openai_compatible_client.platforms.openai.platform import PLATFORM as _OPENAI
-from openai_compatible_client.platforms.vllm.platform import PLATFORM as _VLLM
-
-register_platform(_VLLM)
-register_platform(_OLLAMA)
-register_platform(_OPENAI)
-register_platform(_LLAMACPP)
+# The registry lines: one per built-in platform, whose package is imported when first asked for.
+declare_builtin("vllm")
+declare_builtin("ollama")
+declare_builtin("openai")
+declare_builtin("llamacpp")

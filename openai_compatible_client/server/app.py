@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from openai_compatible_client._server_platforms import PLATFORMS as PLATFORMS
+
 from .base import PlatformApp
 from .transport import HTTPServerThread
 
-PLATFORMS = ("vllm", "ollama", "llamacpp")
 DEFAULT_MODELS = {"vllm": ["reference-chat"], "ollama": ["llama3.2"], "llamacpp": ["reference-gguf"]}
 
 

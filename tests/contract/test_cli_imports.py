@@ -4,7 +4,8 @@ LiteLLM costs seconds to import and the OpenAI SDK half a second; ``occ list`` o
 must not pay for either. Each command runs in a fresh process against the reference server;
 what it imported is read from ``python -X importtime`` (as a user would check) or from
 ``sys.modules`` after it ran. A command that fails may import the SDK (its errors subclass the
-SDK's), never LiteLLM.
+SDK's), never LiteLLM. Nor does any of them import the bundled reference server (only ``occ
+serve`` does) or the package of a platform other than the one it talks to.
 """
 
 from __future__ import annotations
@@ -50,10 +51,12 @@ for argv in json.loads(sys.argv[1]):
 """
 
 
-def run_in_one_process(commands: list[list[str]]) -> list[dict[str, Any]]:
+def run_in_one_process(
+    commands: list[list[str]], watched: tuple[str, ...] = HEAVY + SDK
+) -> list[dict[str, Any]]:
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
-        [sys.executable, "-c", _RUNNER, json.dumps(commands), json.dumps(HEAVY + SDK)],
+        [sys.executable, "-c", _RUNNER, json.dumps(commands), json.dumps(watched)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -138,6 +141,32 @@ def test_commands_without_inference_never_import_litellm(ollama: RunningServer, 
     expected = [1 if fails(r["argv"]) else 0 for r in free]
     assert [r["status"] for r in free] == expected, [r["output"] for r in free]
     assert control["status"] == 0 and "litellm" in control["loaded"] and "openai" in control["loaded"]
+
+
+# Nor, on one platform, the reference server, another platform's package or the generic entry
+# (Ollama's and vLLM's resources build on the generic OpenAI-style ones in ``platforms.openai``).
+SERVER = ("openai_compatible_client.server",)
+PACKAGES = {name: f"openai_compatible_client.platforms.{name}" for name in ("vllm", "ollama", "llamacpp")}
+GENERIC_ENTRY = ("openai_compatible_client.platforms.openai.platform",)
+
+
+def on_platform(argv: list[str], platform: str) -> bool:
+    """Whether a command runs against ``platform`` (or against no server at all)."""
+    return "--platform" not in argv or argv[argv.index("--platform") + 1] == platform
+
+
+@pytest.mark.timeout(600)  # some 20 commands per process: slow on a loaded machine
+def test_commands_without_inference_import_no_server_nor_other_platform(
+    ollama: RunningServer, vllm: RunningServer
+) -> None:
+    for platform in ("ollama", "vllm"):
+        commands = [argv for argv in non_inference_commands(ollama, vllm) if on_platform(argv, platform)]
+        others = tuple(package for name, package in PACKAGES.items() if name != platform)
+        reports = run_in_one_process(commands, SERVER + others + GENERIC_ENTRY)
+        assert [r["argv"] for r in reports] == commands
+        assert [(r["argv"][0:2], r["loaded"]) for r in reports] == [(r["argv"][0:2], []) for r in reports]
+        expected = [1 if fails(r["argv"]) else 0 for r in reports]
+        assert [r["status"] for r in reports] == expected, [r["output"] for r in reports]
 
 
 OCC_IMPORTTIME = [sys.executable, "-X", "importtime", "-m", "openai_compatible_client.cli"]
